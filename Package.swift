@@ -1,0 +1,98 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Swift 6 language mode everywhere; one module per part of ARCHITECTURE.md.
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "marquee",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "marquee", targets: ["marquee"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libsqlite3-dev, libssl-dev).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Pure value-type JSON reader/writer and a fast Codable bridge (no dependencies).
+        .target(name: "MarqueeJSON", swiftSettings: settings),
+        // Shared value types with no dependencies: time (RFC 3339, milliseconds).
+        .target(name: "MarqueeCore", swiftSettings: settings),
+        // Thin Swift wrapper over the SQLite C API (connections, statements, errors).
+        .target(name: "SQLiteDB", dependencies: ["CSQLite"], swiftSettings: settings),
+        // The append-only, hash-chained event log: knows no domain type.
+        .target(name: "EventLog", dependencies: ["SQLiteDB", "COpenSSL", "MarqueeCore"], swiftSettings: settings),
+        // Events, commands, deciders and ledger rules: pure, clock-free.
+        .target(name: "Domain", dependencies: ["MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
+        // The write path: command envelopes, idempotency, the writer's handler over Domain.
+        .target(name: "Engine", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
+        // Read models derived from the log, rebuildable from position 0.
+        .target(name: "Projections", dependencies: ["Domain", "EventLog", "SQLiteDB"], swiftSettings: settings),
+        // Hummingbird routes: REST API, problem+json, auth. Sends commands, decides nothing.
+        .target(
+            name: "HTTPAPI",
+            dependencies: [
+                "Domain", "Engine", "EventLog", "Projections", "MarqueeJSON", "MarqueeCore", "SQLiteDB",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: settings
+        ),
+        // Wiring, configuration, services and the logic behind each CLI command.
+        .target(
+            name: "MarqueeApp",
+            dependencies: [
+                "Domain", "Engine", "EventLog", "Projections", "HTTPAPI", "SQLiteDB", "MarqueeJSON", "MarqueeCore", "COpenSSL",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "marquee",
+            dependencies: [
+                "MarqueeApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
+
+        .testTarget(name: "MarqueeJSONTests", dependencies: ["MarqueeJSON"], swiftSettings: settings),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Domain", "EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Domain", "EventLog", "SQLiteDB"], swiftSettings: settings),
+        .testTarget(
+            name: "MarqueeAppTests",
+            dependencies: [
+                "MarqueeApp", "HTTPAPI", "Engine", "Domain", "EventLog", "Projections", "MarqueeJSON", "MarqueeCore", "SQLiteDB", "marquee",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: settings
+        ),
+    ]
+)

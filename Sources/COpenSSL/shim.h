@@ -1,0 +1,8 @@
+#ifndef MARQUEE_COPENSSL_SHIM_H
+#define MARQUEE_COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+#endif

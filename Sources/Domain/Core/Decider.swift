@@ -1,0 +1,42 @@
+/// The Decider (Emmett's pattern): `initialState`, `decide(command, state) -> [event]`,
+/// `evolve(state, event) -> state`. Pure and clock-free: no I/O, no randomness, no wall clock.
+public enum Decider {
+    public static let initialState = DomainState()
+
+    public static func decide(_ command: Command, state: DomainState, config: DomainConfig) throws(DomainError) -> [DomainEvent] {
+        switch command {
+        case .registerAccount(let c): return try decideRegister(c, state)
+        case .changeRole(let c): return try decideChangeRole(c, state)
+        case .suspendAccount(let c): return try decideSuspend(c, state)
+        case .reinstateAccount(let c): return try decideReinstate(c, state)
+        case .createChannel(let c): return try decideCreateChannel(c, state)
+        case .updateChannel(let c): return try decideUpdateChannel(c, state)
+        case .rotateStreamKey(let c): return try decideRotateStreamKey(c, state)
+        case .grantTokens(let c): return try decideGrant(c, state, config)
+        case .sendGift(let c): return try decideGift(c, state, config)
+        }
+    }
+
+    public static func evolve(_ state: DomainState, _ event: DomainEvent) -> DomainState {
+        state.evolved(with: event)
+    }
+
+    // MARK: helpers shared by the features
+
+    /// The acting account, which must exist and not be suspended.
+    static func activeActor(_ id: String, _ state: DomainState) throws(DomainError) -> AccountState {
+        guard let actor = state.accounts[id] else { throw .unknownAccount(id) }
+        guard !actor.suspended else { throw .accountSuspended(actor.handle) }
+        return actor
+    }
+
+    static func requireAdmin(_ id: String, _ state: DomainState, to action: String) throws(DomainError) -> AccountState {
+        let actor = try activeActor(id, state)
+        guard actor.role == .admin else { throw .forbidden("only an admin may \(action)") }
+        return actor
+    }
+
+    static func requireText(_ text: String, field: String, min: Int, max: Int) throws(DomainError) {
+        if let problem = Validation.textProblem(text, min: min, max: max) { throw .invalid(field: field, reason: problem) }
+    }
+}

@@ -1,0 +1,42 @@
+/// Why a command was rejected. Each case carries what a user needs to fix the request; the
+/// HTTP layer maps the `kind` to a status code and the `description` to problem+json `detail`.
+public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalid(field: String, reason: String)
+    case handleTaken(String)
+    case slugTaken(String)
+    case unknownAccount(String)
+    case unknownChannel(String)
+    case unknownGift(String)
+    case forbidden(String)
+    case accountSuspended(String)
+    case insufficientTokens(balance: Int64, needed: Int64)
+    case conflict(String)
+
+    /// A coarse class for mapping to transport status codes.
+    public enum Kind: Sendable { case invalid, notFound, forbidden, conflict, unprocessable }
+
+    public var kind: Kind {
+        switch self {
+        case .invalid: return .invalid
+        case .unknownAccount, .unknownChannel, .unknownGift: return .notFound
+        case .forbidden, .accountSuspended: return .forbidden
+        case .handleTaken, .slugTaken, .conflict: return .conflict
+        case .insufficientTokens: return .unprocessable
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalid(let field, let reason): return "\(field): \(reason)"
+        case .handleTaken(let handle): return "the handle '\(handle)' is already taken"
+        case .slugTaken(let slug): return "the channel slug '\(slug)' is already taken"
+        case .unknownAccount(let account): return "no account '\(account)'"
+        case .unknownChannel(let channel): return "no channel '\(channel)'"
+        case .unknownGift(let gift): return "no gift named '\(gift)' in the catalog (GET /api/v1/gifts lists them)"
+        case .forbidden(let reason): return reason
+        case .accountSuspended(let account): return "the account '\(account)' is suspended"
+        case .insufficientTokens(let balance, let needed): return "insufficient tokens: the wallet holds \(balance), this needs \(needed)"
+        case .conflict(let reason): return reason
+        }
+    }
+}

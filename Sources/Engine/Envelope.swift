@@ -1,0 +1,74 @@
+import Domain
+
+/// Who asked, and how: stored as each event's `meta` (ARCHITECTURE.md, the write path).
+public struct RequestMeta: Codable, Sendable, Equatable {
+    /// The acting account id, or nil for anonymous requests (self-registration).
+    public var actor: String?
+    /// The client's `Idempotency-Key` header, when sent.
+    public var idempotencyKey: String?
+    /// SHA-256 (hex) of what the request asked for (method, path, body), to detect a key reused
+    /// for a different request.
+    public var requestHash: String?
+    /// Ties together everything one request caused.
+    public var correlationId: String?
+    public var clientIp: String?
+
+    public init(actor: String? = nil, idempotencyKey: String? = nil, requestHash: String? = nil,
+                correlationId: String? = nil, clientIp: String? = nil) {
+        self.actor = actor; self.idempotencyKey = idempotencyKey; self.requestHash = requestHash
+        self.correlationId = correlationId; self.clientIp = clientIp
+    }
+}
+
+/// Secrets that commit atomically with an event but never enter the log (the log is exported
+/// and sent to webhook subscribers).
+public enum SecretWrite: Sendable, Equatable {
+    /// A bcrypt hash of the account's password.
+    case password(accountId: String, hash: String)
+    /// A channel's stream key (shown to its owner; the log only records that it was rotated).
+    case streamKey(channelId: String, key: String)
+}
+
+/// A login session: only the SHA-256 of the bearer token is stored.
+public struct SessionRecord: Sendable, Equatable {
+    public var tokenHash: String
+    public var accountId: String
+    public var expiresAt: String
+    public init(tokenHash: String, accountId: String, expiresAt: String) {
+        self.tokenHash = tokenHash; self.accountId = accountId; self.expiresAt = expiresAt
+    }
+}
+
+/// Everything the writer can be asked to do.
+public enum EngineCommand: Sendable {
+    /// A domain command, with the secrets to store alongside its events.
+    case domain(Command, secrets: [SecretWrite] = [])
+    case createSession(SessionRecord)
+    case deleteSession(tokenHash: String)
+}
+
+public struct CommandEnvelope: Sendable {
+    public var command: EngineCommand
+    public var meta: RequestMeta
+    public init(_ command: EngineCommand, meta: RequestMeta) { self.command = command; self.meta = meta }
+}
+
+public enum EngineOutcome: Sendable, Equatable {
+    /// The command was decided now; these events were appended (possibly none: a no-op).
+    case appended([DomainEvent])
+    /// The same Idempotency-Key and request were decided before: these are the first answer's seqs.
+    case replayed(seqs: [Int64])
+    case done
+}
+
+public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The Idempotency-Key was used before for a different request (IETF draft: 422).
+    case idempotencyKeyReused(String)
+
+    public var description: String {
+        switch self {
+        case .idempotencyKeyReused(let key):
+            return "the Idempotency-Key '\(key)' was already used for a different request; use a new key for a new request"
+        }
+    }
+}

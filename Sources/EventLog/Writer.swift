@@ -1,0 +1,235 @@
+import Foundation
+import MarqueeCore
+import SQLiteDB
+
+/// What a decided command asks the writer to do in its transaction.
+public struct Decision<Outcome: Sendable>: Sendable {
+    public var events: [NewEvent]
+    /// Rows that must commit atomically with the events but are not events themselves
+    /// (for example a password hash, which must never enter the exported log).
+    public var sideWrite: (@Sendable (Connection) throws -> Void)?
+    public var outcome: Outcome
+
+    public init(events: [NewEvent], sideWrite: (@Sendable (Connection) throws -> Void)? = nil, outcome: Outcome) {
+        self.events = events
+        self.sideWrite = sideWrite
+        self.outcome = outcome
+    }
+}
+
+/// The domain side of the writer: decides commands against in-memory state.
+/// Called on the writer's thread only, one command at a time.
+public protocol CommandHandler: AnyObject, SendableMetatype {
+    associatedtype Command: Sendable
+    associatedtype Outcome: Sendable
+
+    /// Rebuilds the in-memory state from the log (at start, and after a failed commit).
+    func load(from store: EventStore) throws
+
+    /// Decides `command` at time `now`, evolving the in-memory state with the resulting events.
+    /// `nextSeq` is the seq its first event will get. Throwing rejects the command and must
+    /// leave the state unchanged.
+    func decide(_ command: Command, now: Timestamp, nextSeq: Int64) throws -> Decision<Outcome>
+}
+
+/// The answer to a caller: its outcome and the events that were appended for it.
+public struct Appended<Outcome: Sendable>: Sendable {
+    public var outcome: Outcome
+    public var events: [RecordedEvent]
+}
+
+public enum WriterError: Error, CustomStringConvertible, Sendable {
+    case stopped
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .stopped: return "the event log writer is stopped"
+        case .storage(let message): return "the event log could not be written: \(message)"
+        }
+    }
+}
+
+/// The single writer of the event log, with group commit.
+///
+/// Commands from every caller go into one queue. The writer thread takes everything queued
+/// (up to `maxBatch`), decides each command, appends all resulting events in one
+/// transaction (one fsync with `synchronous=FULL`), and only then answers each caller. A
+/// rejected command answers its caller with the error and appends nothing.
+public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
+    private struct Pending {
+        let command: Handler.Command
+        let continuation: CheckedContinuation<Appended<Handler.Outcome>, any Error>
+    }
+
+    public let watcher: HeadWatcher
+    private let store: EventStore
+    private let handler: Handler
+    private let clock: any WallClock
+    private let maxBatch: Int
+    private let condition = NSCondition()
+    private var queue: [Pending] = []
+    private var running = false
+    private var stopping = false
+    private var finished = false
+    private var thread: Thread?
+
+    // Writer-thread state.
+    private var headSeq: Int64 = 0
+    private var headHash: [UInt8] = HashChain.genesis
+    private var lastMillis: Int64 = 0
+    private var versions: [String: Int64] = [:]
+    private var timeBuffer = [UInt8](repeating: 0, count: 24)
+
+    /// Batches committed and commands decided, for metrics.
+    public private(set) var committedBatches: Int = 0
+
+    public init(store: EventStore, handler: Handler, clock: any WallClock, maxBatch: Int = 1024) throws {
+        self.store = store
+        self.handler = handler
+        self.clock = clock
+        self.maxBatch = maxBatch
+        try handler.load(from: store)
+        let head = try store.head()
+        headSeq = head.seq
+        headHash = head.hash
+        versions = try store.streamVersions()
+        if let last = try store.event(seq: head.seq), let time = last.recordedTime { lastMillis = time.milliseconds }
+        watcher = HeadWatcher(head: head.seq)
+    }
+
+    /// Starts the writer thread.
+    public func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !running else { return }
+        running = true
+        let thread = Thread { [self] in self.run() }
+        thread.name = "marquee-log-writer"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Decides and durably appends one command; returns after its transaction committed.
+    public func submit(_ command: Handler.Command) async throws -> Appended<Handler.Outcome> {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            if stopping || !running {
+                condition.unlock()
+                continuation.resume(throwing: WriterError.stopped)
+                return
+            }
+            queue.append(Pending(command: command, continuation: continuation))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Stops taking commands, finishes what is queued, and waits for the thread to end.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while running && !finished { condition.wait() }
+        condition.unlock()
+        watcher.close()
+    }
+
+    /// The position of the last committed event.
+    public var head: Int64 { watcher.head }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let take = min(queue.count, maxBatch)
+            let batch = Array(queue.prefix(take))
+            queue.removeFirst(take)
+            condition.unlock()
+            process(batch)
+        }
+    }
+
+    private func process(_ batch: [Pending]) {
+        var results: [Result<Appended<Handler.Outcome>, any Error>] = []
+        results.reserveCapacity(batch.count)
+        let startSeq = headSeq, startHash = headHash, startMillis = lastMillis
+        var touched: [(String, Int64?)] = []
+        var appendedAny = false
+        do {
+            try store.connection.execute("BEGIN IMMEDIATE")
+            let insert = try store.connection.prepared("""
+                INSERT INTO events(seq, stream, version, type, schema, data, meta, recorded_at, prev_hash, hash)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                """)
+            for pending in batch {
+                let millis = max(clock.now().milliseconds, lastMillis)
+                lastMillis = millis
+                let decision: Decision<Handler.Outcome>
+                do {
+                    decision = try handler.decide(pending.command, now: Timestamp(milliseconds: millis), nextSeq: headSeq + 1)
+                } catch {
+                    results.append(.failure(error))
+                    continue
+                }
+                Timestamp(milliseconds: millis).writeRFC3339(into: &timeBuffer)
+                let recordedAt = String(decoding: timeBuffer, as: UTF8.self)
+                var recorded: [RecordedEvent] = []
+                recorded.reserveCapacity(decision.events.count)
+                for event in decision.events {
+                    let seq = headSeq + 1
+                    let previous = versions[event.stream]
+                    touched.append((event.stream, previous))
+                    let version = (previous ?? 0) + 1
+                    let hash = HashChain.hash(prevHash: headHash, seq: seq, stream: event.stream, version: version, type: event.type,
+                                              schema: event.schema, data: event.data, meta: event.meta, recordedAt: recordedAt)
+                    try insert.bind(1, seq)
+                    try insert.bind(2, event.stream)
+                    try insert.bind(3, version)
+                    try insert.bind(4, event.type)
+                    try insert.bind(5, event.schema)
+                    try insert.bindText(6, bytes: event.data)
+                    try insert.bindText(7, bytes: event.meta)
+                    try insert.bind(8, recordedAt)
+                    try insert.bindBlob(9, headHash)
+                    try insert.bindBlob(10, hash)
+                    try insert.run()
+                    recorded.append(RecordedEvent(seq: seq, stream: event.stream, version: version, type: event.type,
+                                                  schema: event.schema, data: event.data, meta: event.meta,
+                                                  recordedAt: recordedAt, prevHash: headHash, hash: hash))
+                    versions[event.stream] = version
+                    headSeq = seq
+                    headHash = hash
+                    appendedAny = true
+                }
+                if let sideWrite = decision.sideWrite { try sideWrite(store.connection) }
+                results.append(.success(Appended(outcome: decision.outcome, events: recorded)))
+            }
+            try store.connection.execute("COMMIT")
+            committedBatches += 1
+        } catch {
+            // The transaction failed after the handler evolved its state: undo everything and
+            // rebuild from what is durably in the log, then fail every caller of the batch.
+            try? store.connection.execute("ROLLBACK")
+            headSeq = startSeq
+            headHash = startHash
+            lastMillis = startMillis
+            for (stream, previous) in touched.reversed() { versions[stream] = previous }
+            do { try handler.load(from: store) } catch {}
+            let failure = WriterError.storage(String(describing: error))
+            for pending in batch { pending.continuation.resume(throwing: failure) }
+            return
+        }
+        if appendedAny { watcher.advance(to: headSeq) }
+        for (pending, result) in zip(batch, results) {
+            pending.continuation.resume(with: result)
+        }
+    }
+}

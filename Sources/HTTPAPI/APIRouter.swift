@@ -1,0 +1,37 @@
+import Hummingbird
+import Metrics
+import NIOCore
+
+/// Builds the whole HTTP API over its dependencies.
+public enum APIRouter {
+    public static func build(_ deps: APIDependencies) async throws -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: MetricsRecorder(deps: deps))
+        router.add(middleware: ProblemMiddleware())
+        SystemRoutes(deps: deps).add(to: router)
+        let api = router.group("api/v1")
+        let dummyHash = try await Auth.hashPassword(Auth.randomSecret(prefix: ""), cost: deps.config.bcryptCost)
+        AccountRoutes(deps: deps, dummyHash: dummyHash).add(to: api)
+        ChannelRoutes(deps: deps).add(to: api)
+        WalletRoutes(deps: deps).add(to: api)
+        AdminRoutes(deps: deps).add(to: api)
+        return router
+    }
+}
+
+/// Counts requests by route pattern and status, and times them (Prometheus via swift-metrics).
+struct MetricsRecorder: RouterMiddleware {
+    let deps: APIDependencies
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let route = context.endpointPath ?? "unmatched"
+        let dimensions = [("method", request.method.rawValue), ("route", route), ("status", String(response.status.code))]
+        Counter(label: "marquee_http_requests_total", dimensions: dimensions, factory: deps.metricsFactory).increment()
+        let elapsed = ContinuousClock.now - start
+        Metrics.Timer(label: "marquee_http_request_duration_seconds", dimensions: [("route", route)], factory: deps.metricsFactory)
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        return response
+    }
+}

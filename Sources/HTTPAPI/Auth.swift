@@ -1,0 +1,114 @@
+import Domain
+import Engine
+import EventLog
+import Hummingbird
+import HummingbirdBcrypt
+import MarqueeCore
+import NIOPosix
+import Projections
+
+/// The account behind a request.
+public struct Principal: Sendable, Equatable {
+    public var id: String
+    public var handle: String
+    public var role: Role
+    public var suspended: Bool
+}
+
+/// Bearer-token sessions and bcrypt passwords.
+struct Auth: Sendable {
+    let deps: APIDependencies
+
+    /// The principal of a request carrying `Authorization: Bearer <token>`, nil without the header.
+    func optional(_ request: Request) async throws -> Principal? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw Problem.unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        let tokenHash = Digest.sha256Hex(String(parts[1]).trimmingSpaces)
+        let now = deps.clock.now().rfc3339
+        guard let accountId = try deps.events.withConnection({ try SecretStore.session(tokenHash: tokenHash, now: now, $0) }) else {
+            throw Problem.unauthorized("the session token is unknown or expired; log in again with POST /api/v1/sessions")
+        }
+        try await deps.consistentRead()
+        guard let account = try deps.readModels.withConnection({ try ReadModels.account(id: accountId, $0) }) else {
+            throw Problem.unauthorized("the session's account no longer exists")
+        }
+        return Principal(id: account.id, handle: account.handle, role: account.role, suspended: account.suspended)
+    }
+
+    func required(_ request: Request) async throws -> Principal {
+        guard let principal = try await optional(request) else { throw Problem.unauthorized() }
+        return principal
+    }
+
+    func admin(_ request: Request) async throws -> Principal {
+        let principal = try await required(request)
+        guard principal.role == .admin else { throw Problem.forbidden("this needs an admin account") }
+        return principal
+    }
+
+    // MARK: passwords (bcrypt runs on NIO's blocking pool, never on the request's executor)
+
+    static func passwordProblem(_ password: String) -> String? {
+        let bytes = password.utf8.count
+        if password.count < 8 { return "must be at least 8 characters" }
+        if bytes > 72 { return "must be at most 72 bytes (bcrypt's limit)" }
+        return nil
+    }
+
+    static func hashPassword(_ password: String, cost: UInt8) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    static func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// A bearer token or stream key: 32 bytes from the system CSPRNG, base64url, with a prefix.
+    static func randomSecret(prefix: String) -> String {
+        var rng = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        for _ in 0..<4 {
+            let word: UInt64 = rng.next()
+            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return prefix + base64url(bytes)
+    }
+
+    static func base64url(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            i += 3
+        }
+        if bytes.count - i == 2 {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)]]
+        } else if bytes.count - i == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)]]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// Password hashing for callers outside the routes (the admin bootstrap).
+public enum HTTPAPIPasswords {
+    public static func hash(_ password: String, cost: UInt8) async throws -> String {
+        try await Auth.hashPassword(password, cost: cost)
+    }
+}

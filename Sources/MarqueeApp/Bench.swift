@@ -1,0 +1,139 @@
+
+import Domain
+import Engine
+import EventLog
+import MarqueeCore
+import Projections
+import SQLiteDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Benchmarks behind `marquee bench` (BENCHMARKS.md). Each measures Marquee beside a raw
+/// SQLite baseline in the same run, on the same disk.
+public enum Bench {
+    public struct Figure: Sendable, CustomStringConvertible {
+        public var name: String
+        public var count: Int
+        public var seconds: Double
+        public var perSecond: Double { Double(count) / seconds }
+        public var description: String {
+            "\(name): \(count) in \(String(format: "%.3f", seconds)) s = \(Int(perSecond.rounded())) /s"
+        }
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// A writer on a fresh log in `dir`, with an admin, a creator channel and `viewers` funded viewers.
+    public struct Fixture: Sendable {
+        public let writer: LogWriter<DomainHandler>
+        public let channelId: String
+        public let viewers: [String]
+    }
+
+    public static func makeFixture(dir: String, viewers count: Int) async throws -> Fixture {
+        for suffix in ["", "-wal", "-shm"] { unlink(dir + "/events.sqlite" + suffix) }
+        let clock = SystemWallClock()
+        let store = try EventStore(path: dir + "/events.sqlite", writable: true)
+        try SecretStore.migrate(store.connection)
+        let writer = try LogWriter(store: store, handler: DomainHandler(config: DomainConfig(), clock: clock), clock: clock)
+        writer.start()
+        func send(_ command: Domain.Command) async throws {
+            _ = try await writer.submit(CommandEnvelope(.domain(command), meta: RequestMeta(actor: "bench")))
+        }
+        try await send(.registerAccount(RegisterAccount(accountId: "acc_admin", handle: "admin", role: .admin, actorId: nil)))
+        try await send(.registerAccount(RegisterAccount(accountId: "acc_creator", handle: "creator", role: .creator, actorId: nil)))
+        try await send(.createChannel(CreateChannel(channelId: "chn_bench", ownerId: "acc_creator", slug: "bench", title: "Bench")))
+        var viewers: [String] = []
+        for i in 0..<count {
+            let id = "acc_v\(i)"
+            try await send(.registerAccount(RegisterAccount(accountId: id, handle: "viewer\(i)", role: .viewer, actorId: nil)))
+            try await send(.grantTokens(GrantTokens(accountId: id, tokens: 1_000_000_000, reason: "bench", actorId: "acc_admin")))
+            viewers.append(id)
+        }
+        return Fixture(writer: writer, channelId: "chn_bench", viewers: viewers)
+    }
+
+    /// `callers` concurrent tasks each send gifts until `total` gifts were decided and durably appended.
+    public static func gifts(_ fixture: Fixture, callers: Int, total: Int, label: String) async throws -> Figure {
+        let perCaller = max(1, total / callers)
+        let start = now()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<callers {
+                let viewer = fixture.viewers[c % fixture.viewers.count]
+                group.addTask {
+                    for i in 0..<perCaller {
+                        let gift = SendGift(giftId: "gft_\(label)_\(c)_\(i)", channelId: fixture.channelId, senderId: viewer,
+                                            gift: "rose", quantity: 1 + i % 3, message: nil)
+                        _ = try await fixture.writer.submit(CommandEnvelope(.domain(.sendGift(gift)), meta: RequestMeta(actor: viewer)))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Figure(name: "writer, \(callers) caller(s), gift commands", count: perCaller * callers, seconds: now() - start)
+    }
+
+    /// The baseline: the same `events` table, WAL + synchronous=FULL, rows of the same shape and
+    /// size as a gift event (JSON data and meta, SHA-256 chain), inserted with the C API in
+    /// 1,000-row transactions.
+    public static func rawInserts(path: String, rows: Int) throws -> Figure {
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        let store = try EventStore(path: path, writable: true)
+        let c = store.connection
+        let insert = try c.prepared("""
+            INSERT INTO events(seq, stream, version, type, schema, data, meta, recorded_at, prev_hash, hash)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """)
+        var prev = HashChain.genesis
+        let recordedAt = Timestamp(milliseconds: 1_790_000_000_000).rfc3339
+        let start = now()
+        var seq: Int64 = 0
+        while seq < Int64(rows) {
+            try c.execute("BEGIN IMMEDIATE")
+            for _ in 0..<min(1000, rows - Int(seq)) {
+                seq += 1
+                let stream = "wallet-acc_v\(seq % 256)"
+                let data = Array(#"{"giftId":"gft_raw_\#(seq)","streamId":null,"channelId":"chn_bench","fromAccountId":"acc_v\#(seq % 256)","toAccountId":"acc_creator","gift":"rose","quantity":1,"tokens":10,"creatorTokens":8,"feeTokens":2,"message":null}"#.utf8)
+                let meta = Array(#"{"actor":"acc_v\#(seq % 256)"}"#.utf8)
+                let version = seq / 256 + 1
+                let hash = HashChain.hash(prevHash: prev, seq: seq, stream: stream, version: version, type: "gift.sent", schema: 1,
+                                          data: data, meta: meta, recordedAt: recordedAt)
+                try insert.bind(1, seq); try insert.bind(2, stream); try insert.bind(3, version); try insert.bind(4, "gift.sent")
+                try insert.bind(5, 1); try insert.bindText(6, bytes: data); try insert.bindText(7, bytes: meta)
+                try insert.bind(8, recordedAt); try insert.bindBlob(9, prev); try insert.bindBlob(10, hash)
+                try insert.run()
+                prev = hash
+            }
+            try c.execute("COMMIT")
+        }
+        return Figure(name: "raw SQLite C API, 1,000-row transactions", count: rows, seconds: now() - start)
+    }
+
+    /// Reads every row of `events` in order, touching every column, without building values.
+    public static func rawRead(logPath: String) throws -> Figure {
+        let c = try Connection(path: logPath, mode: .readOnly)
+        let s = try c.statement("SELECT seq, stream, version, type, schema, data, meta, recorded_at, prev_hash, hash FROM events ORDER BY seq")
+        var checksum = 0
+        var count = 0
+        let start = now()
+        while try s.step() {
+            for column in Int32(0)..<10 { checksum &+= s.withBytes(column) { $0.count } }
+            count += 1
+        }
+        precondition(checksum > 0)
+        return Figure(name: "raw sequential read of events (all columns)", count: count, seconds: now() - start)
+    }
+
+    /// Rebuilds every read model from the log into a new file: what a fresh start or `replay` does.
+    public static func replay(logPath: String, into path: String) throws -> Figure {
+        let store = try EventStore(path: logPath, writable: false)
+        let start = now()
+        let seq = try ReadModelBuilder.rebuild(from: store, into: path)
+        return Figure(name: "replay into read models (decode + project + index)", count: Int(seq), seconds: now() - start)
+    }
+}

@@ -1,0 +1,105 @@
+import Domain
+import Logging
+
+/// Everything `marquee serve` is configured with; from flags first, then `MARQUEE_*`
+/// environment variables, then defaults.
+public struct ServerConfig: Sendable {
+    public var dataDir: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var adminPassword: String?
+    public var domain: DomainConfig
+    public var bcryptCost: UInt8
+    public var sessionTTLHours: Int64
+    public var logLevel: Logger.Level
+
+    public init(dataDir: String = "./data", httpHost: String = "0.0.0.0", httpPort: Int = 8080, adminPassword: String? = nil,
+                domain: DomainConfig = DomainConfig(), bcryptCost: UInt8 = 12, sessionTTLHours: Int64 = 720,
+                logLevel: Logger.Level = .info) {
+        self.dataDir = dataDir
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.adminPassword = adminPassword
+        self.domain = domain
+        self.bcryptCost = bcryptCost
+        self.sessionTTLHours = sessionTTLHours
+        self.logLevel = logLevel
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads the configuration: explicit values win over the environment.
+    public static func resolve(dataDir: String?, http: String?, environment: [String: String]) throws -> ServerConfig {
+        var config = ServerConfig()
+        config.dataDir = dataDir ?? environment["MARQUEE_DATA_DIR"] ?? "./data"
+        let (host, port) = try parseHostPort(http ?? environment["MARQUEE_HTTP"] ?? "0.0.0.0:8080")
+        config.httpHost = host
+        config.httpPort = port
+        config.adminPassword = environment["MARQUEE_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if let fee = environment["MARQUEE_PLATFORM_FEE_PERCENT"] {
+            config.domain.feeBasisPoints = try parsePercent(fee)
+        }
+        if let catalog = environment["MARQUEE_GIFT_CATALOG"] {
+            config.domain.giftCatalog = try parseCatalog(catalog)
+        }
+        if let cost = environment["MARQUEE_BCRYPT_COST"] {
+            guard let value = UInt8(cost), (4...31).contains(value) else { throw Invalid(description: "MARQUEE_BCRYPT_COST must be 4 to 31") }
+            config.bcryptCost = value
+        }
+        if let ttl = environment["MARQUEE_SESSION_TTL_HOURS"] {
+            guard let value = Int64(ttl), value > 0, value <= 24 * 365 else { throw Invalid(description: "MARQUEE_SESSION_TTL_HOURS must be 1 to 8760") }
+            config.sessionTTLHours = value
+        }
+        if let level = environment["MARQUEE_LOG_LEVEL"] {
+            guard let value = Logger.Level(rawValue: level.lowercased()) else { throw Invalid(description: "MARQUEE_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
+            config.logLevel = value
+        }
+        return config
+    }
+
+    /// `HOST:PORT` (IPv6 as `[::1]:8080`).
+    public static func parseHostPort(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":") else { throw Invalid(description: "'\(text)' is not HOST:PORT") }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port), !host.isEmpty else {
+            throw Invalid(description: "'\(text)' is not HOST:PORT with a port from 0 to 65535")
+        }
+        return (host, port)
+    }
+
+    /// `20` or `12.5` percent → basis points.
+    public static func parsePercent(_ text: String) throws -> Int64 {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = Int64(parts[0]), whole >= 0 else {
+            throw Invalid(description: "MARQUEE_PLATFORM_FEE_PERCENT must be a number from 0 to 100 with at most 2 decimals")
+        }
+        var fraction: Int64 = 0
+        if parts.count == 2 {
+            guard (1...2).contains(parts[1].count), let f = Int64(parts[1]), f >= 0 else {
+                throw Invalid(description: "MARQUEE_PLATFORM_FEE_PERCENT must have at most 2 decimals")
+            }
+            fraction = parts[1].count == 1 ? f * 10 : f
+        }
+        let bps = whole * 100 + fraction
+        guard bps <= 10_000 else { throw Invalid(description: "MARQUEE_PLATFORM_FEE_PERCENT must be at most 100") }
+        return bps
+    }
+
+    /// `name:tokens,name:tokens`.
+    public static func parseCatalog(_ text: String) throws -> [GiftType] {
+        var gifts: [GiftType] = []
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: ":")
+            guard parts.count == 2, let tokens = Int64(parts[1]), tokens > 0, tokens <= 1_000_000,
+                  Validation.giftNameProblem(String(parts[0])) == nil, !gifts.contains(where: { $0.name == String(parts[0]) }) else {
+                throw Invalid(description: "MARQUEE_GIFT_CATALOG must be 'name:tokens,…' with unique names (lowercase letters, digits, '_', '-'; up to 32) and 1 to 1000000 tokens each (bad entry '\(entry)')")
+            }
+            gifts.append(GiftType(name: String(parts[0]), tokens: tokens))
+        }
+        guard !gifts.isEmpty else { throw Invalid(description: "MARQUEE_GIFT_CATALOG must list at least one gift") }
+        return gifts
+    }
+}

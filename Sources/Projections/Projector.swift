@@ -1,0 +1,143 @@
+import Domain
+import EventLog
+import SQLiteDB
+
+/// One event as the projector sees it (nil `event`: a type this build does not know).
+public struct ProjectedEvent: Sendable {
+    public var seq: Int64
+    public var recordedAt: String
+    public var event: DomainEvent?
+    public init(seq: Int64, recordedAt: String, event: DomainEvent?) {
+        self.seq = seq; self.recordedAt = recordedAt; self.event = event
+    }
+}
+
+/// Applies events to the read-model tables. Decides nothing: every value it writes comes from
+/// an event. One transaction per batch, with the checkpoint, so a crash never applies an event
+/// twice or skips one.
+public final class Projector {
+    public let connection: Connection
+
+    private struct WalletDelta {
+        var balance: Int64 = 0, earnings: Int64 = 0, tokensIn: Int64 = 0, giftsSent: Int64 = 0, giftsReceived: Int64 = 0
+    }
+
+    public init(connection: Connection) { self.connection = connection }
+
+    /// Applies `batch` (in seq order, all after the current checkpoint) in one transaction.
+    public func apply(_ batch: [ProjectedEvent]) throws {
+        guard let last = batch.last else { return }
+        try connection.transaction {
+            var wallets: [String: WalletDelta] = [:]
+            var issued: Int64 = 0, fees: Int64 = 0, gifts: Int64 = 0
+            for item in batch {
+                guard let event = item.event else { continue }
+                switch event {
+                case .accountRegistered(let e):
+                    let s = try connection.prepared("INSERT INTO accounts(account_id, handle, role, suspended, registered_at) VALUES (?1, ?2, ?3, 0, ?4)")
+                    try s.bind(1, e.accountId); try s.bind(2, e.handle); try s.bind(3, e.role.rawValue); try s.bind(4, item.recordedAt)
+                    try s.run()
+                case .accountRoleChanged(let e):
+                    let s = try connection.prepared("UPDATE accounts SET role = ?2 WHERE account_id = ?1")
+                    try s.bind(1, e.accountId); try s.bind(2, e.role.rawValue)
+                    try s.run()
+                case .accountSuspended(let e):
+                    try setSuspended(e.accountId, true)
+                case .accountReinstated(let e):
+                    try setSuspended(e.accountId, false)
+                case .channelCreated(let e):
+                    let s = try connection.prepared("""
+                        INSERT INTO channels(channel_id, slug, owner_id, title, access, price_per_minute, age_restricted, created_at, updated_at)
+                        VALUES (?1, ?2, ?3, ?4, 'public', 0, 0, ?5, ?5)
+                        """)
+                    try s.bind(1, e.channelId); try s.bind(2, e.slug); try s.bind(3, e.ownerId); try s.bind(4, e.title)
+                    try s.bind(5, item.recordedAt)
+                    try s.run()
+                case .channelUpdated(let e):
+                    let s = try connection.prepared("""
+                        UPDATE channels SET title = ?2, access = ?3, price_per_minute = ?4, age_restricted = ?5, updated_at = ?6
+                        WHERE channel_id = ?1
+                        """)
+                    try s.bind(1, e.channelId); try s.bind(2, e.title); try s.bind(3, e.access.rawValue)
+                    try s.bind(4, e.pricePerMinute); try s.bind(5, e.ageRestricted ? 1 : 0); try s.bind(6, item.recordedAt)
+                    try s.run()
+                case .channelStreamKeyRotated(let e):
+                    let s = try connection.prepared("UPDATE channels SET updated_at = ?2 WHERE channel_id = ?1")
+                    try s.bind(1, e.channelId); try s.bind(2, item.recordedAt)
+                    try s.run()
+                case .tokensGranted(let e):
+                    wallets[e.accountId, default: WalletDelta()].balance += e.tokens
+                    wallets[e.accountId, default: WalletDelta()].tokensIn += e.tokens
+                    issued += e.tokens
+                case .giftSent(let e):
+                    wallets[e.fromAccountId, default: WalletDelta()].balance -= e.tokens
+                    wallets[e.fromAccountId, default: WalletDelta()].giftsSent += 1
+                    wallets[e.toAccountId, default: WalletDelta()].earnings += e.creatorTokens
+                    wallets[e.toAccountId, default: WalletDelta()].giftsReceived += 1
+                    fees += e.feeTokens
+                    gifts += 1
+                    let s = try connection.prepared("""
+                        INSERT INTO gifts(seq, gift_id, stream_id, channel_id, from_account_id, to_account_id, gift, quantity,
+                                          tokens, creator_tokens, fee_tokens, message, sent_at)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                        """)
+                    try s.bind(1, item.seq); try s.bind(2, e.giftId); try s.bind(3, e.streamId); try s.bind(4, e.channelId)
+                    try s.bind(5, e.fromAccountId); try s.bind(6, e.toAccountId); try s.bind(7, e.gift); try s.bind(8, e.quantity)
+                    try s.bind(9, e.tokens); try s.bind(10, e.creatorTokens); try s.bind(11, e.feeTokens); try s.bind(12, e.message)
+                    try s.bind(13, item.recordedAt)
+                    try s.run()
+                }
+            }
+            if !wallets.isEmpty {
+                let s = try connection.prepared("""
+                    INSERT INTO wallets(account_id, balance, earnings, tokens_in, gifts_sent, gifts_received)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    ON CONFLICT(account_id) DO UPDATE SET balance = balance + excluded.balance,
+                        earnings = earnings + excluded.earnings, tokens_in = tokens_in + excluded.tokens_in,
+                        gifts_sent = gifts_sent + excluded.gifts_sent, gifts_received = gifts_received + excluded.gifts_received
+                    """)
+                // Sorted, so the rows' physical order (and a rebuilt file) does not depend on hashing.
+                for (account, d) in wallets.sorted(by: { $0.key < $1.key }) {
+                    try s.bind(1, account); try s.bind(2, d.balance); try s.bind(3, d.earnings); try s.bind(4, d.tokensIn)
+                    try s.bind(5, d.giftsSent); try s.bind(6, d.giftsReceived)
+                    try s.run()
+                }
+            }
+            if issued != 0 || fees != 0 || gifts != 0 {
+                let s = try connection.prepared("UPDATE platform_totals SET tokens_issued = tokens_issued + ?1, fees = fees + ?2, gifts = gifts + ?3 WHERE id = 1")
+                try s.bind(1, issued); try s.bind(2, fees); try s.bind(3, gifts)
+                try s.run()
+            }
+            let s = try connection.prepared("UPDATE projection_checkpoint SET seq = ?1 WHERE id = 1")
+            try s.bind(1, last.seq)
+            try s.run()
+        }
+    }
+
+    private func setSuspended(_ accountId: String, _ suspended: Bool) throws {
+        let s = try connection.prepared("UPDATE accounts SET suspended = ?2 WHERE account_id = ?1")
+        try s.bind(1, accountId); try s.bind(2, suspended ? 1 : 0)
+        try s.run()
+    }
+
+    /// Reads events after the checkpoint from `store` and applies them in batches of
+    /// `batchSize`, through `through` when given. Returns the new checkpoint.
+    @discardableResult
+    public func catchUp(from store: EventStore, through: Int64? = nil, batchSize: Int = 10_000) throws -> Int64 {
+        var checkpoint = try ReadModelSchema.checkpoint(connection)
+        var batch: [ProjectedEvent] = []
+        batch.reserveCapacity(batchSize)
+        while true {
+            batch.removeAll(keepingCapacity: true)
+            try store.scan(after: checkpoint, through: through, limit: batchSize) { row in
+                let event = try DomainEvent.decode(type: row.type, schema: row.schema, data: row.data)
+                batch.append(ProjectedEvent(seq: row.seq, recordedAt: row.recordedAt, event: event))
+                return true
+            }
+            guard let last = batch.last else { return checkpoint }
+            try apply(batch)
+            checkpoint = last.seq
+            if batch.count < batchSize { return checkpoint }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import SQLiteDB
+
+/// The read-model database (`readmodels.sqlite`), separate from the log: deleting it and
+/// restarting rebuilds it from the log.
+public enum ReadModelSchema {
+    /// Bump when the read models change shape: a file with another version is rebuilt.
+    public static let version: Int64 = 1
+
+    /// Tables compared by `marquee replay --check`, each with the ORDER BY that makes a dump stable.
+    public static let tables: [(name: String, orderBy: String)] = [
+        ("accounts", "account_id"),
+        ("channels", "channel_id"),
+        ("wallets", "account_id"),
+        ("gifts", "seq"),
+        ("platform_totals", "id"),
+        ("projection_checkpoint", "id"),
+    ]
+
+    static let tablesSQL = """
+        CREATE TABLE IF NOT EXISTS schema_info (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS projection_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS accounts (
+            account_id    TEXT PRIMARY KEY,
+            handle        TEXT NOT NULL,
+            role          TEXT NOT NULL,
+            suspended     INTEGER NOT NULL DEFAULT 0,
+            registered_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS channels (
+            channel_id       TEXT PRIMARY KEY,
+            slug             TEXT NOT NULL,
+            owner_id         TEXT NOT NULL,
+            title            TEXT NOT NULL,
+            access           TEXT NOT NULL,
+            price_per_minute INTEGER NOT NULL,
+            age_restricted   INTEGER NOT NULL,
+            created_at       TEXT NOT NULL,
+            updated_at       TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS wallets (
+            account_id     TEXT PRIMARY KEY,
+            balance        INTEGER NOT NULL DEFAULT 0,
+            earnings       INTEGER NOT NULL DEFAULT 0,
+            tokens_in      INTEGER NOT NULL DEFAULT 0,
+            gifts_sent     INTEGER NOT NULL DEFAULT 0,
+            gifts_received INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS gifts (
+            seq             INTEGER PRIMARY KEY,
+            gift_id         TEXT NOT NULL,
+            stream_id       TEXT,
+            channel_id      TEXT NOT NULL,
+            from_account_id TEXT NOT NULL,
+            to_account_id   TEXT NOT NULL,
+            gift            TEXT NOT NULL,
+            quantity        INTEGER NOT NULL,
+            tokens          INTEGER NOT NULL,
+            creator_tokens  INTEGER NOT NULL,
+            fee_tokens      INTEGER NOT NULL,
+            message         TEXT,
+            sent_at         TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS platform_totals (
+            id            INTEGER PRIMARY KEY CHECK (id = 1),
+            tokens_issued INTEGER NOT NULL,
+            fees          INTEGER NOT NULL,
+            gifts         INTEGER NOT NULL
+        );
+        """
+
+    /// Secondary indexes, created after a bulk rebuild (building them once at the end is much
+    /// faster than maintaining them row by row) and kept up to date afterwards.
+    static let indexesSQL = """
+        CREATE UNIQUE INDEX IF NOT EXISTS accounts_handle ON accounts(handle);
+        CREATE UNIQUE INDEX IF NOT EXISTS channels_slug ON channels(slug);
+        CREATE INDEX IF NOT EXISTS channels_owner ON channels(owner_id);
+        CREATE INDEX IF NOT EXISTS gifts_channel ON gifts(channel_id, seq);
+        CREATE INDEX IF NOT EXISTS gifts_from ON gifts(from_account_id, seq);
+        CREATE INDEX IF NOT EXISTS gifts_to ON gifts(to_account_id, seq);
+        CREATE INDEX IF NOT EXISTS gifts_gift_id ON gifts(gift_id);
+        """
+
+    /// Opens (creating when missing) a read-model file for writing. Returns the connection and
+    /// whether the file was new or had another schema version (it was then emptied).
+    public static func openForWriting(path: String, durable: Bool) throws -> (Connection, fresh: Bool) {
+        let connection = try Connection(path: path, mode: .readWriteCreate)
+        if durable {
+            try connection.execute("PRAGMA journal_mode=WAL")
+            // NORMAL is safe here: the projection is rebuildable and its checkpoint commits with its rows.
+            try connection.execute("PRAGMA synchronous=NORMAL")
+        } else {
+            try connection.execute("PRAGMA journal_mode=OFF")
+            try connection.execute("PRAGMA synchronous=OFF")
+        }
+        try connection.execute("PRAGMA cache_size=-131072")
+        let hasInfo = try connection.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'schema_info'") ?? 0
+        var fresh = hasInfo == 0
+        if !fresh, try connection.scalarInt("SELECT version FROM schema_info WHERE id = 1") != version {
+            for (table, _) in tables { try connection.execute("DROP TABLE IF EXISTS \(table)") }
+            try connection.execute("DROP TABLE IF EXISTS schema_info")
+            fresh = true
+        }
+        if fresh {
+            try connection.execute(tablesSQL)
+            try connection.execute("INSERT INTO schema_info(id, version) VALUES (1, \(version))")
+            try connection.execute("INSERT INTO projection_checkpoint(id, seq) VALUES (1, 0)")
+            try connection.execute("INSERT INTO platform_totals(id, tokens_issued, fees, gifts) VALUES (1, 0, 0, 0)")
+        }
+        return (connection, fresh)
+    }
+
+    public static func createIndexes(_ connection: Connection) throws {
+        try connection.execute(indexesSQL)
+    }
+
+    public static func checkpoint(_ connection: Connection) throws -> Int64 {
+        try connection.scalarInt("SELECT seq FROM projection_checkpoint WHERE id = 1") ?? 0
+    }
+}

@@ -1,0 +1,159 @@
+import CSQLite
+
+/// An error reported by SQLite, with its result code and message.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The primary or extended SQLite result code (`SQLITE_CONSTRAINT`, `SQLITE_BUSY`, …).
+    public let code: Int32
+    public let message: String
+    public let sql: String?
+
+    public init(code: Int32, message: String, sql: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+    }
+
+    /// True for constraint violations (UNIQUE, CHECK, trigger RAISE(ABORT)).
+    public var isConstraint: Bool { code & 0xff == SQLITE_CONSTRAINT }
+
+    public var description: String {
+        if let sql { return "SQLite error \(code): \(message) (in: \(sql.prefix(120)))" }
+        return "SQLite error \(code): \(message)"
+    }
+}
+
+/// How a connection opens its file.
+public enum OpenMode: Sendable {
+    case readOnly
+    case readWrite
+    /// Read-write, creating the file when it does not exist.
+    case readWriteCreate
+}
+
+/// One SQLite connection. Not thread-safe: confine it to one thread or task at a time
+/// (SQLite is built serialized on Debian, but statement state is per connection).
+public final class Connection: @unchecked Sendable {
+    public let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: Statement] = [:]
+
+    /// Opens `path` (`":memory:"` for an in-memory database).
+    public init(path: String, mode: OpenMode = .readWriteCreate) throws(SQLiteError) {
+        var db: OpaquePointer?
+        var flags: Int32 = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        switch mode {
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE
+        case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: "\(message): \(path)")
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 10_000)
+    }
+
+    deinit {
+        for statement in cache.values { statement.finalize() }
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more SQL statements that return no rows.
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(error)
+            throw SQLiteError(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// A prepared statement, compiled once per connection and reused (reset before each use).
+    public func prepared(_ sql: String) throws(SQLiteError) -> Statement {
+        if let statement = cache[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try Statement(connection: self, sql: sql)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// A statement that is not cached (for one-off queries).
+    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+        try Statement(connection: self, sql: sql)
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws.
+    public func transaction<T>(_ kind: String = "IMMEDIATE", _ body: () throws -> T) throws -> T {
+        try execute("BEGIN \(kind)")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public var lastError: SQLiteError {
+        SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+    }
+
+    public var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// The first column of the first row of a query, as an integer (nil when no row or NULL).
+    public func scalarInt(_ sql: String, _ bindings: [SQLValue] = []) throws(SQLiteError) -> Int64? {
+        let statement = try prepared(sql)
+        try statement.bind(bindings)
+        guard try statement.step() else { return nil }
+        return statement.isNull(0) ? nil : statement.int64(0)
+    }
+
+    /// Every row of a query as value arrays (for small results: comparisons, tests, CLI output).
+    public func rows(_ sql: String, _ bindings: [SQLValue] = []) throws(SQLiteError) -> [[SQLValue]] {
+        let statement = try prepared(sql)
+        try statement.bind(bindings)
+        var result: [[SQLValue]] = []
+        while try statement.step() {
+            result.append((0..<statement.columnCount).map { statement.value($0) })
+        }
+        return result
+    }
+}
+
+/// A dynamically typed SQLite value (for small queries; hot paths bind typed values directly).
+public enum SQLValue: Sendable, Hashable, CustomStringConvertible {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+
+    public var description: String {
+        switch self {
+        case .null: return "NULL"
+        case .integer(let v): return String(v)
+        case .real(let v): return String(v)
+        case .text(let v): return "'\(v)'"
+        case .blob(let v): return "x'" + v.map { String($0, radix: 16).leftPadded(2) }.joined() + "'"
+        }
+    }
+
+    public var int64: Int64? { if case .integer(let v) = self { return v }; return nil }
+    public var string: String? { if case .text(let v) = self { return v }; return nil }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

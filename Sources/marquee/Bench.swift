@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import MarqueeApp
+
+/// `marquee bench writer|replay`: the numbers in BENCHMARKS.md (build with -c release first).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure the writer and replay beside raw SQLite (BENCHMARKS.md).",
+                                                    subcommands: [Writer.self, ReplayBench.self])
+
+    struct Writer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "writer", abstract: "Gift commands/s through the writer vs raw SQLite inserts.")
+        @Option(help: "A directory on the disk to measure (it is emptied of bench files).") var dir = "./bench-data"
+        @Option(help: "Caller counts, comma separated.") var callers = "1,16,256"
+        @Option(help: "Gift commands per caller count (the 1-caller run uses a tenth).") var commands = 100_000
+
+        func run() async throws {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let counts = callers.split(separator: ",").compactMap { Int($0) }
+            let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
+            for count in counts {
+                let total = count == 1 ? commands / 10 : commands
+                print(try await Bench.gifts(fixture, callers: count, total: total, label: "c\(count)"))
+            }
+            fixture.writer.shutdown()
+            print(try Bench.rawInserts(path: dir + "/raw.sqlite", rows: commands))
+        }
+    }
+
+    struct ReplayBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "replay", abstract: "Replay N events into read models vs a raw sequential read.")
+        @Option(help: "A directory on the disk to measure.") var dir = "./bench-data"
+        @Option(help: "Events in the log to replay.") var events = 1_000_000
+
+        func run() async throws {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
+            let setup = fixture.writer.head
+            print(try await Bench.gifts(fixture, callers: 256, total: events - Int(setup), label: "r"))
+            let head = fixture.writer.head
+            fixture.writer.shutdown()
+            print("log: \(head) events")
+            print(try Bench.rawRead(logPath: dir + "/events.sqlite"))
+            print(try Bench.replay(logPath: dir + "/events.sqlite", into: dir + "/readmodels.sqlite"))
+            print(try Bench.rawRead(logPath: dir + "/events.sqlite"))
+        }
+    }
+}
