@@ -38,6 +38,7 @@ public final class DomainHandler: CommandHandler {
             SELECT seq, meta, recorded_at FROM events
             WHERE recorded_at >= ?1 AND instr(meta, '"idempotencyKey"') > 0 ORDER BY seq
             """)
+        defer { statement.reset() }
         try statement.bind(1, since)
         while try statement.step() {
             let meta = try JSONDecoding.decode(RequestMeta.self, from: statement.bytes(1))

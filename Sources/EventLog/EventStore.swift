@@ -33,6 +33,14 @@ public final class EventStore: @unchecked Sendable {
             updated_at TEXT NOT NULL
         );
         """,
+        // INSERT OR REPLACE deletes a conflicting row without firing DELETE triggers (unless a
+        // connection enables recursive_triggers), so an insert that would replace is refused too.
+        """
+        CREATE TRIGGER events_append_only_replace BEFORE INSERT ON events
+        WHEN EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq)
+          OR EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.version)
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: an existing event cannot be replaced'); END;
+        """,
     ]
 
     /// Wraps a connection opened elsewhere (a pooled reader).
@@ -71,6 +79,7 @@ public final class EventStore: @unchecked Sendable {
     /// The last appended position and its hash (0 and the genesis hash for an empty log).
     public func head() throws -> (seq: Int64, hash: [UInt8]) {
         let statement = try connection.prepared("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+        defer { statement.reset() }
         guard try statement.step() else { return (0, HashChain.genesis) }
         return (statement.int64(0), statement.bytes(1))
     }
@@ -78,6 +87,7 @@ public final class EventStore: @unchecked Sendable {
     /// The highest version of every stream (the writer's optimistic-concurrency map).
     public func streamVersions() throws -> [String: Int64] {
         let statement = try connection.prepared("SELECT stream, MAX(version) FROM events GROUP BY stream")
+        defer { statement.reset() }
         var versions: [String: Int64] = [:]
         while try statement.step() { versions[statement.string(0)] = statement.int64(1) }
         return versions
@@ -113,11 +123,11 @@ public final class EventStore: @unchecked Sendable {
         try statement.bind(2, through ?? Int64.max)
         try statement.bind(3, Int64(min(limit, Int(Int64.max))))
         for (index, type) in (types ?? []).enumerated() { try statement.bind(Int32(index + 4), type) }
+        defer { statement.reset() }
         let row = EventRow(statement: statement)
         while try statement.step() {
             if try !body(row) { break }
         }
-        statement.reset()
     }
 
     /// The seq of the last event recorded at or before `time` (RFC 3339, as stored), or 0.

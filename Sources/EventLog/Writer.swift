@@ -1,5 +1,6 @@
 import Foundation
 import MarqueeCore
+import Synchronization
 import SQLiteDB
 
 /// What a decided command asks the writer to do in its transaction.
@@ -81,8 +82,9 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private var versions: [String: Int64] = [:]
     private var timeBuffer = [UInt8](repeating: 0, count: 24)
 
-    /// Batches committed and commands decided, for metrics.
-    public private(set) var committedBatches: Int = 0
+    private let batches = Atomic<Int>(0)
+    /// Transactions committed so far (each is one group commit), for metrics and tests.
+    public var committedBatches: Int { batches.load(ordering: .relaxed) }
 
     public init(store: EventStore, handler: Handler, clock: any WallClock, maxBatch: Int = 1024) throws {
         self.store = store
@@ -213,7 +215,7 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
                 results.append(.success(Appended(outcome: decision.outcome, events: recorded)))
             }
             try store.connection.execute("COMMIT")
-            committedBatches += 1
+            batches.add(1, ordering: .relaxed)
         } catch {
             // The transaction failed after the handler evolved its state: undo everything and
             // rebuild from what is durably in the log, then fail every caller of the batch.

@@ -78,7 +78,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
                 digits += 1; i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { millis *= 10 }
+            var padding = digits
+            while padding < 3 { millis *= 10; padding += 1 }
         }
         guard i < b.count else { return nil }
         var offsetMinutes: Int64 = 0

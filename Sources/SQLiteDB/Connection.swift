@@ -113,6 +113,9 @@ public final class Connection: @unchecked Sendable {
     /// The first column of the first row of a query, as an integer (nil when no row or NULL).
     public func scalarInt(_ sql: String, _ bindings: [SQLValue] = []) throws(SQLiteError) -> Int64? {
         let statement = try prepared(sql)
+        // Reset before returning: a statement left on a row keeps its read snapshot open, which
+        // hides later commits from this connection and makes its next write fail (BUSY_SNAPSHOT).
+        defer { statement.reset() }
         try statement.bind(bindings)
         guard try statement.step() else { return nil }
         return statement.isNull(0) ? nil : statement.int64(0)
@@ -121,6 +124,7 @@ public final class Connection: @unchecked Sendable {
     /// Every row of a query as value arrays (for small results: comparisons, tests, CLI output).
     public func rows(_ sql: String, _ bindings: [SQLValue] = []) throws(SQLiteError) -> [[SQLValue]] {
         let statement = try prepared(sql)
+        defer { statement.reset() }
         try statement.bind(bindings)
         var result: [[SQLValue]] = []
         while try statement.step() {

@@ -140,10 +140,8 @@ struct DomainEventCodingTests {
                                                   toAccountId: "b", gift: "rose", quantity: 1, tokens: 10, creatorTokens: 8,
                                                   feeTokens: 2, message: nil))
         let json = String(decoding: try event.encodedData(), as: UTF8.self)
-        withKnownIssue("encodedData() promises explicit nulls; JSONEncoder omits nil keys (DomainEvent.swift:55)") {
-            #expect(json.contains(#""streamId":null"#), "\(json)")
-            #expect(json.contains(#""message":null"#), "\(json)")
-        }
+        #expect(json.contains(#""streamId":null"#), "\(json)")
+        #expect(json.contains(#""message":null"#), "\(json)")
     }
 
     /// `encodedData()` documents "declaration order"; Foundation's JSONEncoder on Linux writes
@@ -155,10 +153,7 @@ struct DomainEventCodingTests {
         let json = String(decoding: try event.encodedData(), as: UTF8.self)
         let expected = #"{"giftId":"gft_1","streamId":"str_1","channelId":"chn_1","fromAccountId":"a","toAccountId":"b","#
             + #""gift":"rose","quantity":1,"tokens":10,"creatorTokens":8,"feeTokens":2,"message":"m"}"#
-        withKnownIssue("encodedData() promises declaration order; JSONEncoder does not keep it (DomainEvent.swift:55)",
-                       isIntermittent: true) {
-            #expect(json == expected)
-        }
+        #expect(json == expected)
     }
 
     @Test("each event names its aggregate stream (EVENTS.md brackets)", arguments: [
