@@ -108,6 +108,9 @@ extension String {
 
 /// Password hashing for callers outside the routes (the admin bootstrap).
 public enum HTTPAPIPasswords {
+    /// Why a password is not acceptable (too short, or longer than bcrypt's 72 bytes), or nil.
+    public static func problem(_ password: String) -> String? { Auth.passwordProblem(password) }
+
     public static func hash(_ password: String, cost: UInt8) async throws -> String {
         try await Auth.hashPassword(password, cost: cost)
     }

@@ -61,6 +61,7 @@ public enum Bench {
     /// `callers` concurrent tasks each send gifts until `total` gifts were decided and durably appended.
     public static func gifts(_ fixture: Fixture, callers: Int, total: Int, label: String) async throws -> Figure {
         let perCaller = max(1, total / callers)
+        let batchesBefore = fixture.writer.committedBatches
         let start = now()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<callers {
@@ -75,7 +76,10 @@ public enum Bench {
             }
             try await group.waitForAll()
         }
-        return Figure(name: "writer, \(callers) caller(s), gift commands", count: perCaller * callers, seconds: now() - start)
+        let seconds = now() - start
+        let batches = fixture.writer.committedBatches - batchesBefore
+        return Figure(name: "writer, \(callers) caller(s), gift commands (\(batches) commits, \((perCaller * callers) / max(1, batches)) per commit)",
+                      count: perCaller * callers, seconds: seconds)
     }
 
     /// The baseline: the same `events` table, WAL + synchronous=FULL, rows of the same shape and

@@ -70,6 +70,9 @@ public enum MarqueeServer {
     /// generated password, which is logged once.
     static func bootstrapAdmin(writer: LogWriter<DomainHandler>, config: ServerConfig, ids: any IDGenerator, logger: Logger) async throws -> String? {
         guard writer.head == 0 else { return nil }
+        if let given = config.adminPassword, let problem = HTTPAPIPasswords.problem(given) {
+            throw ServerConfig.Invalid(description: "MARQUEE_ADMIN_PASSWORD \(problem)")
+        }
         let password = config.adminPassword ?? generatePassword()
         let hash = try await HTTPAPIPasswords.hash(password, cost: config.bcryptCost)
         let accountId = ids.next("acc")

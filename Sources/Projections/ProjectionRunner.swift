@@ -33,8 +33,11 @@ public final class ProjectionRunner: @unchecked Sendable {
             rebuilt = true
         }
         var (connection, fresh) = try ReadModelSchema.openForWriting(path: readModelPath, durable: true)
-        if fresh && !rebuilt {
-            // An older shape was emptied: rebuild in bulk rather than row by row.
+        // Read models that claim more than the log holds (the log was restored from an older
+        // backup) would skip every new event at or below their checkpoint: rebuild them.
+        let ahead = try ReadModelSchema.checkpoint(connection) > store.head().seq
+        if (fresh || ahead) && !rebuilt {
+            // An older shape was emptied, or the file is ahead: rebuild in bulk rather than row by row.
             try ReadModelBuilder.rebuild(from: store, into: readModelPath)
             (connection, _) = try ReadModelSchema.openForWriting(path: readModelPath, durable: true)
             rebuilt = true

@@ -58,6 +58,8 @@ struct Serve: AsyncParsableCommand {
             try await app.runService()
         } catch let error as DataDirLock.LockError {
             throw CommandFailure(description: error.description)
+        } catch let error as ServerConfig.Invalid {
+            throw CommandFailure(description: error.description)
         }
     }
 }

@@ -11,7 +11,6 @@ struct Reply: Sendable, CustomStringConvertible {
     var body: String
 
     var code: Int { status.code }
-    var isSuccess: Bool { (200..<300).contains(status.code) }
 
     func json() throws -> JSONValue { try JSONValue.parse(body) }
 
@@ -23,15 +22,19 @@ struct Reply: Sendable, CustomStringConvertible {
 struct API: Sendable {
     typealias Transport = @Sendable (_ path: String, _ method: HTTPRequest.Method, _ headers: HTTPFields, _ body: ByteBuffer?) async throws -> Reply
     let transport: Transport
+    /// The server's port, when known (for opening more connections).
+    let port: Int?
 
     init(_ client: any TestClientProtocol) {
+        port = client.port
         transport = { path, method, headers, body in
             let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: body)
             return Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
         }
     }
 
-    init(_ client: TestClient) {
+    init(_ client: TestClient, port: Int? = nil) {
+        self.port = port
         transport = { path, method, headers, body in
             let response = try await client.execute(TestClient.Request(path, method: method, authority: "127.0.0.1", headers: headers, body: body))
             return Reply(status: response.status, headers: response.headers, body: response.body.map { String(buffer: $0) } ?? "")
@@ -47,6 +50,14 @@ struct API: Sendable {
         return try await transport(path, method, headers, body.map { ByteBuffer(string: $0) })
     }
 
+    /// Runs `body` with an API client on a new connection to the same server.
+    func withConnection<Value: Sendable>(_ body: @escaping @Sendable (API) async throws -> Value) async throws -> Value {
+        guard let port else { throw TestFailure("this API client does not know its server's port") }
+        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(20))) { client in
+            try await body(API(client, port: port))
+        }
+    }
+
     func get(_ path: String, token: String? = nil) async throws -> Reply { try await request(.get, path, token: token) }
     func post(_ path: String, _ body: String?, token: String? = nil, headers: HTTPFields = [:]) async throws -> Reply {
         try await request(.post, path, body: body, token: token, headers: headers)
@@ -59,7 +70,7 @@ struct API: Sendable {
     // MARK: steps most tests need (each checks its own success)
 
     @discardableResult
-    func register(_ handle: String, password: String = "password-\u{31}23", role: String? = nil, token: String? = nil,
+    func register(_ handle: String, password: String = "password-123", role: String? = nil, token: String? = nil,
                   sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
         var body = #"{"handle":\#(jsonString(handle)),"password":\#(jsonString(password))"#
         if let role { body += #","role":\#(jsonString(role))"# }
@@ -69,7 +80,7 @@ struct API: Sendable {
         return try reply.json()
     }
 
-    func login(_ handle: String, password: String = "password-\u{31}23", sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    func login(_ handle: String, password: String = "password-123", sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
         let reply = try await post("/api/v1/sessions", #"{"handle":\#(jsonString(handle)),"password":\#(jsonString(password))}"#)
         try #require(reply.code == 201, "login \(handle): \(reply)", sourceLocation: sourceLocation)
         return try #require(try reply.json()["token"]?.string, sourceLocation: sourceLocation)
@@ -94,11 +105,12 @@ struct API: Sendable {
         return try reply.json()
     }
 
-    func wallet(_ token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> (balance: Int64, earnings: Int64) {
+    func wallet(_ token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Wallet {
         let reply = try await get("/api/v1/wallet", token: token)
         try #require(reply.code == 200, "wallet: \(reply)", sourceLocation: sourceLocation)
         let json = try reply.json()
-        return (try #require(json["balance"]?.int, sourceLocation: sourceLocation), try #require(json["earnings"]?.int, sourceLocation: sourceLocation))
+        return Wallet(try #require(json["balance"]?.int, "wallet: \(reply)", sourceLocation: sourceLocation),
+                      try #require(json["earnings"]?.int, "wallet: \(reply)", sourceLocation: sourceLocation))
     }
 
     /// The log's head seq, from `GET /api/v1/events` (admin).
@@ -124,10 +136,22 @@ struct API: Sendable {
     }
 }
 
+/// `GET /api/v1/wallet`'s answer.
+struct Wallet: Equatable, Sendable, CustomStringConvertible {
+    var balance: Int64
+    var earnings: Int64
+    init(_ balance: Int64, _ earnings: Int64) { self.balance = balance; self.earnings = earnings }
+    var description: String { "balance \(balance), earnings \(earnings)" }
+}
+
 /// Checks an RFC 9457 problem answer: status, media type and the four members.
 func expectProblem(_ reply: Reply, _ status: Int, _ slug: String? = nil, _ comment: String = "",
                    sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(reply.code == status, "\(comment) expected \(status): \(reply)", sourceLocation: sourceLocation)
+    guard reply.code == status else {
+        // One issue, not one per member, when the status is already wrong.
+        Issue.record("\(comment): expected a \(status) problem, got \(reply)", sourceLocation: sourceLocation)
+        return
+    }
     #expect(reply.headers[.contentType] == "application/problem+json", "\(comment) content-type: \(reply)", sourceLocation: sourceLocation)
     guard let json = try? reply.json() else {
         Issue.record("\(comment) problem body is not JSON: \(reply)", sourceLocation: sourceLocation)
@@ -136,7 +160,9 @@ func expectProblem(_ reply: Reply, _ status: Int, _ slug: String? = nil, _ comme
     let type = json["type"]?.string ?? ""
     #expect(type.hasPrefix("urn:marquee:problem:"), "\(comment) type: \(reply)", sourceLocation: sourceLocation)
     if let slug { #expect(type == "urn:marquee:problem:" + slug, "\(comment) type: \(reply)", sourceLocation: sourceLocation) }
-    #expect(!(json["title"]?.string ?? "").isEmpty, "\(comment) title: \(reply)", sourceLocation: sourceLocation)
+    let title = json["title"]?.string ?? ""
+    #expect(!title.isEmpty, "\(comment) title: \(reply)", sourceLocation: sourceLocation)
     #expect(json["status"]?.int == Int64(status), "\(comment) status member: \(reply)", sourceLocation: sourceLocation)
-    #expect(!(json["detail"]?.string ?? "").isEmpty, "\(comment) detail: \(reply)", sourceLocation: sourceLocation)
+    let detail = json["detail"]?.string ?? ""
+    #expect(!detail.isEmpty, "\(comment) detail: \(reply)", sourceLocation: sourceLocation)
 }

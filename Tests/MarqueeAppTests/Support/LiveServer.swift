@@ -1,0 +1,61 @@
+import EventLog
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MarqueeApp
+import MarqueeCore
+import Testing
+
+/// An in-process Marquee server on 127.0.0.1, port 0, driven through HummingbirdTesting's
+/// `.live` client. Each test gives it its own data directory.
+enum LiveServer {
+    static let adminPassword = "admin-password-123"
+
+    static func config(dataDir: String) -> ServerConfig {
+        ServerConfig(dataDir: dataDir, httpHost: "127.0.0.1", httpPort: 0, adminPassword: adminPassword, bcryptCost: 4)
+    }
+
+    /// Starts a server on `dataDir`, logs in as the bootstrap admin, runs `body`, shuts down.
+    static func run<Value: Sendable>(dataDir: String, clock: any WallClock = SystemWallClock(),
+                                     _ body: @escaping @Sendable (_ api: API, _ admin: String) async throws -> Value) async throws -> Value {
+        var logger = Logger(label: "marquee-apptests")
+        logger.logLevel = .warning
+        let (app, _) = try await MarqueeServer.make(config: config(dataDir: dataDir), clock: clock, logger: logger)
+        return try await app.test(.live) { client in
+            let api = API(client)
+            let admin = try await api.login("admin", password: adminPassword)
+            return try await body(api, admin)
+        }
+    }
+
+    /// `run`, then the two checks every test's log must pass: `Audit.verify` (hash chain and
+    /// ledger from the log alone) and `Replay.check` (read models identical to a rebuild).
+    static func runAndAudit<Value: Sendable>(_ directory: TemporaryDirectory, clock: any WallClock = SystemWallClock(),
+                                             sourceLocation: SourceLocation = #_sourceLocation,
+                                             _ body: @escaping @Sendable (_ api: API, _ admin: String) async throws -> Value) async throws -> Value {
+        let dataDir = try directory.directory("data")
+        let value = try await run(dataDir: dataDir, clock: clock, body)
+        expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"), sourceLocation: sourceLocation)
+        return value
+    }
+}
+
+/// `Audit.verify` passes and `Replay.check` finds no difference on `dataDir`.
+func expectLogAuditsAndReplays(dataDir: String, scratch: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        let store = try EventStore(path: MarqueeServer.logPath(dataDir), writable: false)
+        let report = try Audit.verify(store: store)
+        #expect(report.events > 0, "audit verified an empty log", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("Audit.verify failed: \(error)", sourceLocation: sourceLocation)
+    }
+    do {
+        let (checkpoint, difference) = try Replay.check(dataDir: dataDir, temporaryDir: scratch)
+        #expect(difference == nil, "Replay.check found a difference at checkpoint \(checkpoint): \(String(describing: difference))",
+                sourceLocation: sourceLocation)
+        #expect(checkpoint > 0, "Replay.check compared nothing (checkpoint 0)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("Replay.check failed: \(error)", sourceLocation: sourceLocation)
+    }
+}
