@@ -81,11 +81,13 @@ let package = Package(
             swiftSettings: settings
         ),
 
+        // Helpers shared by test targets (temporary directories, time bounds).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(name: "MarqueeJSONTests", dependencies: ["MarqueeJSON"], swiftSettings: settings),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
+        .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Domain", "EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
-        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Domain", "EventLog", "SQLiteDB"], swiftSettings: settings),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Domain", "EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
+        .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "Domain", "EventLog", "SQLiteDB"], swiftSettings: settings),
         .testTarget(
             name: "MarqueeAppTests",
             dependencies: [

@@ -41,30 +41,32 @@ struct AdminRoutes: Sendable {
     func add(to router: RouterGroup<APIContext>) {
         router.post("admin/grants") { request, context in try await grant(request, context) }
         router.post("admin/accounts/:handle/role") { request, context in
-            let admin = try await auth.admin(request)
-            let body = try await request.decodeJSON(RoleBody.self, limit: deps.config.maxBodyBytes)
-            let account = try await target(context)
-            _ = try await sender.send(.changeRole(ChangeRole(accountId: account.id, role: body.role, actorId: admin.id)),
-                                      actor: admin.id, request: request, context: context)
-            return try jsonResponse(try await target(context))
+            try await accountAction(request, context, RoleBody.self) { account, body, admin in
+                .changeRole(ChangeRole(accountId: account.id, role: body.role, actorId: admin.id))
+            }
         }
         router.post("admin/accounts/:handle/suspend") { request, context in
-            let admin = try await auth.admin(request)
-            let body = try await request.decodeJSON(ReasonBody.self, limit: deps.config.maxBodyBytes)
-            let account = try await target(context)
-            _ = try await sender.send(.suspendAccount(SuspendAccount(accountId: account.id, reason: body.reason, actorId: admin.id)),
-                                      actor: admin.id, request: request, context: context)
-            return try jsonResponse(try await target(context))
+            try await accountAction(request, context, ReasonBody.self) { account, body, admin in
+                .suspendAccount(SuspendAccount(accountId: account.id, reason: body.reason, actorId: admin.id))
+            }
         }
         router.post("admin/accounts/:handle/reinstate") { request, context in
-            let admin = try await auth.admin(request)
-            let body = try await request.decodeJSON(ReasonBody.self, limit: deps.config.maxBodyBytes)
-            let account = try await target(context)
-            _ = try await sender.send(.reinstateAccount(ReinstateAccount(accountId: account.id, reason: body.reason, actorId: admin.id)),
-                                      actor: admin.id, request: request, context: context)
-            return try jsonResponse(try await target(context))
+            try await accountAction(request, context, ReasonBody.self) { account, body, admin in
+                .reinstateAccount(ReinstateAccount(accountId: account.id, reason: body.reason, actorId: admin.id))
+            }
         }
         router.get("events") { request, _ in try await events(request) }
+    }
+
+    /// An admin action on the account named in the path: decode the body, send the command,
+    /// answer with the account as it is afterwards.
+    func accountAction<Body: Decodable>(_ request: Request, _ context: APIContext, _ type: Body.Type,
+                                        _ command: (AccountView, Body, Principal) -> Domain.Command) async throws -> Response {
+        let admin = try await auth.admin(request)
+        let body = try await request.decodeJSON(type, limit: deps.config.maxBodyBytes)
+        let account = try await target(context)
+        _ = try await sender.send(command(account, body, admin), actor: admin.id, request: request, context: context)
+        return try jsonResponse(try await target(context))
     }
 
     func target(_ context: APIContext) async throws -> AccountView {

@@ -6,54 +6,9 @@ import Projections
 import SQLiteDB
 import Synchronization
 import Testing
+@_exported import TestSupport
 
-// MARK: temporary directories
-
-/// Runs `body` with a fresh directory under the system temporary directory, removed afterwards.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("marquee-projections-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url.path)
-}
-
-// MARK: bounds
-
-struct TimedOut: Error, CustomStringConvertible {
-    var seconds: Double
-    var what: String
-    var description: String { "\(what) did not finish within \(seconds) s" }
-}
-
-private final class ResumeOnce<T: Sendable>: Sendable {
-    private let state: Mutex<CheckedContinuation<T, any Error>?>
-    init(_ continuation: CheckedContinuation<T, any Error>) { state = Mutex(continuation) }
-    @discardableResult
-    func resume(_ result: Result<T, any Error>) -> Bool {
-        let continuation = state.withLock { state in
-            defer { state = nil }
-            return state
-        }
-        continuation?.resume(with: result)
-        return continuation != nil
-    }
-}
-
-/// Awaits `operation`, but never longer than `seconds` (a bound against hangs, not a wait).
-func within<T: Sendable>(_ seconds: Double = 30, _ what: String = "operation",
-                         _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        let once = ResumeOnce(continuation)
-        let timer = Task {
-            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            if !Task.isCancelled { once.resume(.failure(TimedOut(seconds: seconds, what: what))) }
-        }
-        _ = Task {
-            do { once.resume(.success(try await operation())) } catch { once.resume(.failure(error)) }
-            timer.cancel()
-        }
-    }
-}
+// Temporary directories and time bounds come from TestSupport.
 
 // MARK: a log written by the real writer and the real deciders
 

@@ -1,0 +1,50 @@
+import Foundation
+import Synchronization
+
+// Helpers shared by the storage test targets: temporary directories and a time bound.
+
+/// Runs `body` with a fresh directory under the system temporary directory, removed afterwards.
+public func withTemporaryDirectory<T>(prefix: String = "marquee-tests", _ body: (String) async throws -> T) async throws -> T {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try await body(url.path)
+}
+
+public struct TimedOut: Error, CustomStringConvertible {
+    public var seconds: Double
+    public var what: String
+    public var description: String { "\(what) did not finish within \(seconds) s" }
+}
+
+/// Resumes a continuation at most once (whichever of the work and the timer is first).
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private let state: Mutex<CheckedContinuation<T, any Error>?>
+    init(_ continuation: CheckedContinuation<T, any Error>) { state = Mutex(continuation) }
+    @discardableResult
+    func resume(_ result: Result<T, any Error>) -> Bool {
+        let continuation = state.withLock { state in
+            defer { state = nil }
+            return state
+        }
+        continuation?.resume(with: result)
+        return continuation != nil
+    }
+}
+
+/// Awaits `operation`, but never longer than `seconds`: a bound so a broken writer or watcher
+/// fails the test instead of hanging it. Not a synchronization device (nothing waits on time).
+public func within<T: Sendable>(_ seconds: Double = 30, _ what: String = "operation",
+                                _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let once = ResumeOnce(continuation)
+        let timer = Task {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            if !Task.isCancelled { once.resume(.failure(TimedOut(seconds: seconds, what: what))) }
+        }
+        _ = Task {
+            do { once.resume(.success(try await operation())) } catch { once.resume(.failure(error)) }
+            timer.cancel()
+        }
+    }
+}
