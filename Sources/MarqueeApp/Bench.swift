@@ -85,7 +85,7 @@ public enum Bench {
     /// The baseline: the same `events` table, WAL + synchronous=FULL, rows of the same shape and
     /// size as a gift event (JSON data and meta, SHA-256 chain), inserted with the C API in
     /// 1,000-row transactions.
-    public static func rawInserts(path: String, rows: Int) throws -> Figure {
+    public static func rawInserts(path: String, rows: Int, perTransaction: Int = 1000) throws -> Figure {
         for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
         let store = try EventStore(path: path, writable: true)
         let c = store.connection
@@ -99,7 +99,7 @@ public enum Bench {
         var seq: Int64 = 0
         while seq < Int64(rows) {
             try c.execute("BEGIN IMMEDIATE")
-            for _ in 0..<min(1000, rows - Int(seq)) {
+            for _ in 0..<min(perTransaction, rows - Int(seq)) {
                 seq += 1
                 let stream = "wallet-acc_v\(seq % 256)"
                 let data = Array(#"{"giftId":"gft_raw_\#(seq)","streamId":null,"channelId":"chn_bench","fromAccountId":"acc_v\#(seq % 256)","toAccountId":"acc_creator","gift":"rose","quantity":1,"tokens":10,"creatorTokens":8,"feeTokens":2,"message":null}"#.utf8)
@@ -115,7 +115,7 @@ public enum Bench {
             }
             try c.execute("COMMIT")
         }
-        return Figure(name: "raw SQLite C API, 1,000-row transactions", count: rows, seconds: now() - start)
+        return Figure(name: "raw SQLite C API, \(perTransaction)-row transactions", count: rows, seconds: now() - start)
     }
 
     /// Reads every row of `events` in order, touching every column, without building values.

@@ -23,6 +23,8 @@ struct BenchCommand: AsyncParsableCommand {
             }
             fixture.writer.shutdown()
             print(try Bench.rawInserts(path: dir + "/raw.sqlite", rows: commands))
+            // The most a writer with 256 callers can put in one commit is 256 commands.
+            print(try Bench.rawInserts(path: dir + "/raw256.sqlite", rows: commands, perTransaction: 256))
         }
     }
 
@@ -30,9 +32,16 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "replay", abstract: "Replay N events into read models vs a raw sequential read.")
         @Option(help: "A directory on the disk to measure.") var dir = "./bench-data"
         @Option(help: "Events in the log to replay.") var events = 1_000_000
+        @Flag(help: "Replay the log already in --dir instead of writing a new one.") var reuse = false
 
         func run() async throws {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if reuse {
+                print(try Bench.rawRead(logPath: dir + "/events.sqlite"))
+                print(try Bench.replay(logPath: dir + "/events.sqlite", into: dir + "/readmodels.sqlite"))
+                print(try Bench.rawRead(logPath: dir + "/events.sqlite"))
+                return
+            }
             let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
             let setup = fixture.writer.head
             print(try await Bench.gifts(fixture, callers: 256, total: events - Int(setup), label: "r"))

@@ -69,7 +69,12 @@ public enum DomainEvent: Sendable, Equatable {
     /// Decodes a stored event. Returns nil for a type this build does not know (a newer
     /// writer's event): consumers skip what they do not understand.
     public static func decode(type: String, schema: Int, data: [UInt8]) throws -> DomainEvent? {
-        func d<T: Decodable>(_ t: T.Type) throws -> T { try JSONDecoding.decode(t, from: data) }
+        try data.withUnsafeBytes { try decode(type: type, schema: schema, bytes: $0) }
+    }
+
+    /// The same, straight from a buffer (replay decodes from SQLite's row without copying it).
+    public static func decode(type: String, schema: Int, bytes: UnsafeRawBufferPointer) throws -> DomainEvent? {
+        func d<T: Decodable>(_ t: T.Type) throws -> T { try JSONDecoding.decode(t, from: bytes) }
         switch type {
         case "account.registered": return .accountRegistered(try d(AccountRegistered.self))
         case "account.role_changed": return .accountRoleChanged(try d(AccountRoleChanged.self))
