@@ -149,26 +149,11 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// Writes a whole `JSONValue` tree.
+    /// Writes a whole `JSONValue` tree (through `OutputBuffer`, the one tree walker).
     public mutating func write(_ value: JSONValue) {
-        switch value {
-        case .null: writeNull()
-        case .bool(let b): write(b)
-        case .integer(let i): write(i)
-        case .double(let d): write(d)
-        case .string(let s): write(s)
-        case .array(let elements):
-            beginArray()
-            for element in elements { write(element) }
-            endArray()
-        case .object(let object):
-            beginObject()
-            for member in object.entries {
-                writeKey(member.key)
-                write(member.value)
-            }
-            endObject()
-        }
+        separate()
+        bytes.append(contentsOf: value.serialized())
+        needsComma = true
     }
 
     // MARK: Encoding helpers

@@ -12,10 +12,7 @@ struct AdminAPITests {
         let directory = try TemporaryDirectory("admin")
         defer { directory.remove() }
         try await LiveServer.runAndAudit(directory) { api, admin in
-            let carol = try await api.account("carol", role: "creator")
-            let victor = try await api.account("victor")
-            _ = try await api.createChannel("carol-live", token: carol.token)
-            try await api.grant("victor", 100, admin: admin)
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
             let gifts = "/api/v1/channels/carol-live/gifts"
 
             let head = try await api.head(admin: admin)
@@ -92,10 +89,7 @@ struct AdminAPITests {
         let directory = try TemporaryDirectory("limits")
         defer { directory.remove() }
         try await LiveServer.runAndAudit(directory) { api, admin in
-            let carol = try await api.account("carol", role: "creator")
-            let victor = try await api.account("victor")
-            _ = try await api.createChannel("carol-live", token: carol.token)
-            try await api.grant("victor", 100, admin: admin)
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
             let gifts = "/api/v1/channels/carol-live/gifts"
             let head = try await api.head(admin: admin)
             let huge = #"{"gift":"rose","message":"\#(String(repeating: "a", count: 70_000))"}"#
@@ -124,10 +118,7 @@ struct AdminAPITests {
         defer { directory.remove() }
         let clock = ManualClock(Timestamp(rfc3339: "2026-11-22T10:00:00Z")!)
         try await LiveServer.runAndAudit(directory, clock: clock) { api, admin in
-            let carol = try await api.account("carol", role: "creator")
-            let victor = try await api.account("victor")
-            _ = try await api.createChannel("carol-live", token: carol.token)
-            try await api.grant("victor", 100, admin: admin)
+            let (_, victor) = try await api.carolAndVictor(admin: admin)
             let gifts = "/api/v1/channels/carol-live/gifts"
             let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "day-old"]
             let first = try await api.post(gifts, #"{"gift":"rose"}"#, token: victor.token, headers: key)

@@ -23,10 +23,7 @@ struct ConcurrencyTests {
         let directory = try TemporaryDirectory("overdraft")
         defer { directory.remove() }
         try await LiveServer.runAndAudit(directory) { api, admin in
-            let carol = try await api.account("carol", role: "creator")
-            let victor = try await api.account("victor")
-            _ = try await api.createChannel("carol-live", token: carol.token)
-            try await api.grant("victor", 100, admin: admin)
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
             let replies = try await Self.concurrently(api, count: 20) { connection, _ in
                 try await connection.post("/api/v1/channels/carol-live/gifts", #"{"gift":"rose"}"#, token: victor.token)
             }
@@ -57,10 +54,7 @@ struct ConcurrencyTests {
         let directory = try TemporaryDirectory("key-race")
         defer { directory.remove() }
         try await LiveServer.runAndAudit(directory) { api, admin in
-            let carol = try await api.account("carol", role: "creator")
-            let victor = try await api.account("victor")
-            _ = try await api.createChannel("carol-live", token: carol.token)
-            try await api.grant("victor", 100, admin: admin)
+            let (_, victor) = try await api.carolAndVictor(admin: admin)
             let head = try await api.head(admin: admin)
             let replies = try await Self.concurrently(api, count: 10) { connection, _ in
                 try await connection.post("/api/v1/channels/carol-live/gifts", #"{"gift":"rose","quantity":2}"#, token: victor.token,

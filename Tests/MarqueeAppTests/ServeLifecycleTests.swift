@@ -67,10 +67,7 @@ struct ServeLifecycleTests {
                 #expect(gifts == ["kiss:3", "cake:7"], "\(catalog)")
                 #expect(catalog["platformFeePercent"] == .double(12.5), "\(catalog)")
                 let admin = try await api.login("admin", password: ServerProcess.adminPassword)
-                let carol = try await api.account("carol", role: "creator")
-                let victor = try await api.account("victor")
-                _ = try await api.createChannel("carol-live", token: carol.token)
-                try await api.grant("victor", 100, admin: admin)
+                let (_, victor) = try await api.carolAndVictor(admin: admin)
                 let cake = try await api.post("/api/v1/channels/carol-live/gifts", #"{"gift":"cake","quantity":3}"#, token: victor.token)
                 // 21 tokens at 12.5 %: fee floor(2.625) = 2, creator 19.
                 #expect(try cake.json()["tokens"]?.int == 21 && cake.json()["feeTokens"]?.int == 2 && cake.json()["creatorTokens"]?.int == 19,
@@ -127,10 +124,7 @@ struct ServeLifecycleTests {
         let first = try await ServerProcess.start(dataDir: dataDir, logPath: directory.file("first.log"))
         let (creatorToken, viewerToken) = try await first.withAPI { api in
             let admin = try await api.login("admin", password: ServerProcess.adminPassword)
-            let carol = try await api.account("carol", role: "creator")
-            let victor = try await api.account("victor")
-            _ = try await api.createChannel("carol-live", token: carol.token)
-            try await api.grant("victor", 100, admin: admin)
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
             let gift = try await api.post("/api/v1/channels/carol-live/gifts", #"{"gift":"star"}"#, token: victor.token)
             try #require(gift.code == 201, "\(gift)")
             return (carol.token, victor.token)
@@ -167,10 +161,7 @@ struct ServeLifecycleTests {
         let dataDir = try directory.directory("data")
         let backup = try directory.directory("backup")
         let tokens = try await LiveServer.run(dataDir: dataDir) { api, admin in
-            let carol = try await api.account("carol", role: "creator")
-            let victor = try await api.account("victor")
-            _ = try await api.createChannel("carol-live", token: carol.token)
-            try await api.grant("victor", 100, admin: admin)
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
             return [carol.token, victor.token]
         }
         for name in ["events.sqlite", "events.sqlite-wal"] where FileManager.default.fileExists(atPath: dataDir + "/" + name) {

@@ -184,10 +184,7 @@ struct WalletAPITests {
         let directory = try TemporaryDirectory("unknown-fields")
         defer { directory.remove() }
         try await LiveServer.runAndAudit(directory) { api, admin in
-            let carol = try await api.account("carol", role: "creator")
-            let victor = try await api.account("victor")
-            _ = try await api.createChannel("carol-live", token: carol.token)
-            try await api.grant("victor", 100, admin: admin)
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
             let head = try await api.head(admin: admin)
             let requests: [(String, String, String?, String)] = [
                 ("/api/v1/channels/carol-live/gifts", #"{"gift":"rose","quantity":1,"tip":5}"#, victor.token, "gift with 'tip'"),

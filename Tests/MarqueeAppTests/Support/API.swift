@@ -93,6 +93,16 @@ struct API: Sendable {
         return (id, try await login(handle, sourceLocation: sourceLocation))
     }
 
+    /// The usual cast: creator `carol` with channel `carol-live`, viewer `victor` holding 100 tokens.
+    func carolAndVictor(admin: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> (carol: (id: String, token: String), victor: (id: String, token: String)) {
+        let carol = try await account("carol", role: "creator", sourceLocation: sourceLocation)
+        let victor = try await account("victor", sourceLocation: sourceLocation)
+        _ = try await createChannel("carol-live", token: carol.token, sourceLocation: sourceLocation)
+        try await grant("victor", 100, admin: admin, sourceLocation: sourceLocation)
+        return (carol, victor)
+    }
+
     func grant(_ handle: String, _ tokens: Int64, admin: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let reply = try await post("/api/v1/admin/grants", #"{"handle":\#(jsonString(handle)),"tokens":\#(tokens)}"#, token: admin)
         try #require(reply.code == 201, "grant \(tokens) to \(handle): \(reply)", sourceLocation: sourceLocation)
