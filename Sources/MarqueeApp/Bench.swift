@@ -133,6 +133,38 @@ public enum Bench {
         return Figure(name: "raw sequential read of events (all columns)", count: count, seconds: now() - start)
     }
 
+    /// Stage timing: the rebuild's projection and index phases separately.
+    public static func rebuildPhases(logPath: String, into path: String) throws -> [Figure] {
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        let store = try EventStore(path: logPath, writable: false)
+        let (connection, _) = try ReadModelSchema.openForWriting(path: path, durable: false)
+        let start = now()
+        let seq = try ReadModelBuilder.pipelined(store: store, through: nil, projector: Projector(connection: connection))
+        let projected = now()
+        try ReadModelSchema.createIndexes(connection)
+        let indexed = now()
+        return [Figure(name: "stage: read + decode + project (pipelined)", count: Int(seq), seconds: projected - start),
+                Figure(name: "stage: build indexes", count: Int(seq), seconds: indexed - projected)]
+    }
+
+    /// Stage timing: read + decode every event, project nothing.
+    public static func decodeOnly(logPath: String) throws -> Figure {
+        let store = try EventStore(path: logPath, writable: false)
+        var count = 0
+        var gifts = 0
+        let start = now()
+        try store.scan(after: 0) { row in
+            let type = row.type, schema = row.schema
+            let event = try row.withData { try DomainEvent.decode(type: type, schema: schema, bytes: $0) }
+            let p = ProjectedEvent(seq: row.seq, recordedAt: row.recordedAt, event: event)
+            if case .giftSent? = p.event { gifts += 1 }
+            count += 1
+            return true
+        }
+        precondition(gifts > 0)
+        return Figure(name: "stage: read + decode only", count: count, seconds: now() - start)
+    }
+
     /// Rebuilds every read model from the log into a new file: what a fresh start or `replay` does.
     public static func replay(logPath: String, into path: String) throws -> Figure {
         let store = try EventStore(path: logPath, writable: false)

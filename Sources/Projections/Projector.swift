@@ -66,14 +66,11 @@ public final class Projector {
                     try s.bind(1, e.channelId); try s.bind(2, item.recordedAt)
                     try s.run()
                 case .tokensGranted(let e):
-                    wallets[e.accountId, default: WalletDelta()].balance += e.tokens
-                    wallets[e.accountId, default: WalletDelta()].tokensIn += e.tokens
+                    update(&wallets, e.accountId) { $0.balance += e.tokens; $0.tokensIn += e.tokens }
                     issued += e.tokens
                 case .giftSent(let e):
-                    wallets[e.fromAccountId, default: WalletDelta()].balance -= e.tokens
-                    wallets[e.fromAccountId, default: WalletDelta()].giftsSent += 1
-                    wallets[e.toAccountId, default: WalletDelta()].earnings += e.creatorTokens
-                    wallets[e.toAccountId, default: WalletDelta()].giftsReceived += 1
+                    update(&wallets, e.fromAccountId) { $0.balance -= e.tokens; $0.giftsSent += 1 }
+                    update(&wallets, e.toAccountId) { $0.earnings += e.creatorTokens; $0.giftsReceived += 1 }
                     fees += e.feeTokens
                     gifts += 1
                     let s = try connection.prepared("""
@@ -112,6 +109,11 @@ public final class Projector {
             try s.bind(1, last.seq)
             try s.run()
         }
+    }
+
+    /// One hash lookup per account and event.
+    private func update(_ wallets: inout [String: WalletDelta], _ account: String, _ change: (inout WalletDelta) -> Void) {
+        change(&wallets[account, default: WalletDelta()])
     }
 
     private func setSuspended(_ accountId: String, _ suspended: Bool) throws {

@@ -31,7 +31,7 @@ public enum ReadModelBuilder {
 
     /// Reads and decodes on a second thread while this one writes, so a rebuild uses both
     /// cores: decoding JSON and inserting rows each take about half of the work.
-    static func pipelined(store: EventStore, through: Int64?, projector: Projector, chunk: Int = 20_000) throws -> Int64 {
+    public static func pipelined(store: EventStore, through: Int64?, projector: Projector, chunk: Int = 20_000) throws -> Int64 {
         let queue = BoundedQueue<[ProjectedEvent]>(capacity: 3)
         let start = try ReadModelSchema.checkpoint(projector.connection)
         let reader = Thread {

@@ -87,8 +87,12 @@ public enum ReadModelSchema {
             // NORMAL is safe here: the projection is rebuildable and its checkpoint commits with its rows.
             try connection.execute("PRAGMA synchronous=NORMAL")
         } else {
+            // A bulk rebuild into a fresh file that is renamed into place only when complete:
+            // no journal, no syncs, no other connection, sorting for indexes in memory.
             try connection.execute("PRAGMA journal_mode=OFF")
             try connection.execute("PRAGMA synchronous=OFF")
+            try connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+            try connection.execute("PRAGMA temp_store=MEMORY")
         }
         try connection.execute("PRAGMA cache_size=-131072")
         let hasInfo = try connection.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'schema_info'") ?? 0

@@ -36,6 +36,11 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if ProcessInfo.processInfo.environment["MARQUEE_BENCH_STAGES"] != nil {
+                print(try Bench.decodeOnly(logPath: dir + "/events.sqlite"))
+                for figure in try Bench.rebuildPhases(logPath: dir + "/events.sqlite", into: dir + "/phases.sqlite") { print(figure) }
+                return
+            }
             if reuse {
                 print(try Bench.rawRead(logPath: dir + "/events.sqlite"))
                 print(try Bench.replay(logPath: dir + "/events.sqlite", into: dir + "/readmodels.sqlite"))

@@ -84,7 +84,13 @@ public enum DomainEvent: Sendable, Equatable {
         case "channel.updated": return .channelUpdated(try d(ChannelUpdated.self))
         case "channel.stream_key_rotated": return .channelStreamKeyRotated(try d(ChannelStreamKeyRotated.self))
         case "tokens.granted": return .tokensGranted(try d(TokensGranted.self))
-        case "gift.sent": return .giftSent(try d(GiftSent.self))
+        case "gift.sent":
+            // The hot path of replay: parse once, then read the members directly.
+            let value = try JSONValue(parsing: bytes)
+            guard case .object(let object) = value else {
+                throw EventPayloadError(type: type, reason: "the payload must be a JSON object")
+            }
+            return .giftSent(try GiftSent(json: object))
         default: return nil
         }
     }
