@@ -35,7 +35,7 @@ let package = Package(
         // Thin Swift wrapper over the SQLite C API (connections, statements, errors).
         .target(name: "SQLiteDB", dependencies: ["CSQLite"], swiftSettings: settings),
         // The append-only, hash-chained event log: knows no domain type.
-        .target(name: "EventLog", dependencies: ["SQLiteDB", "COpenSSL", "MarqueeCore"], swiftSettings: settings),
+        .target(name: "EventLog", dependencies: ["SQLiteDB", "COpenSSL", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
         // Events, commands, deciders and ledger rules: pure, clock-free.
         .target(name: "Domain", dependencies: ["MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // The write path: command envelopes, idempotency, the writer's handler over Domain.
@@ -83,9 +83,9 @@ let package = Package(
 
         // Helpers shared by test targets (temporary directories, time bounds).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
-        .testTarget(name: "MarqueeJSONTests", dependencies: ["MarqueeJSON"], swiftSettings: settings),
-        .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
-        .testTarget(name: "DomainTests", dependencies: ["Domain", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
+        .testTarget(name: "MarqueeJSONTests", dependencies: ["TestSupport", "MarqueeJSON"], swiftSettings: settings),
+        .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
+        .testTarget(name: "DomainTests", dependencies: ["TestSupport", "Domain", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Domain", "EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
         .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "Domain", "EventLog", "SQLiteDB"], swiftSettings: settings),
         .testTarget(

@@ -22,14 +22,7 @@ public enum SecretStore {
 
     /// Creates or upgrades the secret tables (call with the writer's connection before it starts).
     public static func migrate(_ connection: Connection) throws {
-        try connection.execute("CREATE TABLE IF NOT EXISTS secret_migrations (version INTEGER PRIMARY KEY)")
-        let applied = try connection.scalarInt("SELECT COALESCE(MAX(version), 0) FROM secret_migrations") ?? 0
-        for (index, sql) in migrations.enumerated() where Int64(index + 1) > applied {
-            try connection.transaction {
-                try connection.execute(sql)
-                try connection.execute("INSERT INTO secret_migrations(version) VALUES (\(index + 1))")
-            }
-        }
+        try connection.migrate(migrations, recordedIn: "secret_migrations")
     }
 
     static func write(_ secret: SecretWrite, _ connection: Connection) throws {

@@ -66,14 +66,7 @@ public final class EventStore: @unchecked Sendable {
     }
 
     static func migrate(_ connection: Connection) throws {
-        try connection.execute("CREATE TABLE IF NOT EXISTS log_migrations (version INTEGER PRIMARY KEY)")
-        let applied = try connection.scalarInt("SELECT COALESCE(MAX(version), 0) FROM log_migrations") ?? 0
-        for (index, sql) in migrations.enumerated() where Int64(index + 1) > applied {
-            try connection.transaction {
-                try connection.execute(sql)
-                try connection.execute("INSERT INTO log_migrations(version) VALUES (\(index + 1))")
-            }
-        }
+        try connection.migrate(migrations, recordedIn: "log_migrations")
     }
 
     /// The last appended position and its hash (0 and the genesis hash for an empty log).

@@ -1,3 +1,5 @@
+import MarqueeJSON
+
 /// The exported form of an event: one JSON object per line (JSON Lines), used by
 /// `marquee events export`, `GET /api/v1/events` and auditors' tools. `data` and `meta` are
 /// embedded exactly as stored, so an auditor can recompute each hash from the export alone.
@@ -6,38 +8,19 @@
 ///      "data":{…},"meta":{…},"recordedAt":"2026-11-22T10:00:00.000Z","hash":"<64 hex>"}
 public enum ExportFormat {
     public static func line(_ event: RecordedEvent) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(event.data.count + event.meta.count + 220)
-        out.append(contentsOf: Array(#"{"seq":"#.utf8)); out.append(contentsOf: Array(String(event.seq).utf8))
-        out.append(contentsOf: Array(#","stream":"#.utf8)); appendString(&out, event.stream)
-        out.append(contentsOf: Array(#","version":"#.utf8)); out.append(contentsOf: Array(String(event.version).utf8))
-        out.append(contentsOf: Array(#","type":"#.utf8)); appendString(&out, event.type)
-        out.append(contentsOf: Array(#","schema":"#.utf8)); out.append(contentsOf: Array(String(event.schema).utf8))
-        out.append(contentsOf: Array(#","data":"#.utf8)); out.append(contentsOf: event.data)
-        out.append(contentsOf: Array(#","meta":"#.utf8)); out.append(contentsOf: event.meta)
-        out.append(contentsOf: Array(#","recordedAt":"#.utf8)); appendString(&out, event.recordedAt)
-        out.append(contentsOf: Array(#","hash":"#.utf8)); appendString(&out, Digest.hex(event.hash))
-        out.append(UInt8(ascii: "}"))
-        return out
-    }
-
-    /// Appends a JSON string literal (RFC 8259 section 7 escaping).
-    public static func appendString(_ out: inout [UInt8], _ string: String) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        out.append(34)
-        for b in string.utf8 {
-            switch b {
-            case 34: out.append(92); out.append(34)
-            case 92: out.append(92); out.append(92)
-            case 10: out.append(92); out.append(110)
-            case 13: out.append(92); out.append(114)
-            case 9: out.append(92); out.append(116)
-            case 0..<32:
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: out.append(b)
-            }
-        }
-        out.append(34)
+        var out = JSONWriter(reservingCapacity: event.data.count + event.meta.count + 220)
+        out.beginObject()
+        out.writeKey("seq"); out.write(event.seq)
+        out.writeKey("stream"); out.write(event.stream)
+        out.writeKey("version"); out.write(event.version)
+        out.writeKey("type"); out.write(event.type)
+        out.writeKey("schema"); out.write(event.schema)
+        out.writeKey("data"); out.writeVerbatim(event.data)
+        out.writeKey("meta"); out.writeVerbatim(event.meta)
+        out.writeKey("recordedAt"); out.write(event.recordedAt)
+        out.writeKey("hash"); out.write(Digest.hex(event.hash))
+        out.endObject()
+        return out.bytes
     }
 }
 

@@ -109,15 +109,15 @@ struct ChannelRoutes: Sendable {
         let idempotency = try CommandSender.idempotency(request, body: bytes)
         let body = try decodeStrict(GiftBody.self, bytes, request)
         let current = try await channel(context)
-        let appended = try await sender.send(
+        let (recorded, event, replayed) = try await sender.sendForEvent(
             .sendGift(SendGift(giftId: deps.ids.next("gft"), channelId: current.id, senderId: principal.id, gift: body.gift,
                                quantity: body.quantity ?? 1, message: body.message)),
             actor: principal.id, request: request, context: context, idempotency: idempotency)
-        guard let (recorded, event) = try sender.events(of: appended).first, case .giftSent(let g) = event else {
+        guard case .giftSent(let g) = event else {
             throw Problem(.internalServerError, "internal", "Internal error", detail: "the gift was not recorded")
         }
         var headers: HTTPFields = [.location: "/api/v1/channels/\(current.slug)/gifts/\(g.giftId)"]
-        if case .replayed = appended.outcome { headers[.idempotentReplayed] = "true" }
+        if replayed { headers[.idempotentReplayed] = "true" }
         return try jsonResponse(GiftResponse(giftId: g.giftId, seq: recorded.seq, channelId: g.channelId, streamId: g.streamId,
                                              fromAccountId: g.fromAccountId, toAccountId: g.toAccountId, gift: g.gift, quantity: g.quantity,
                                              tokens: g.tokens, creatorTokens: g.creatorTokens, feeTokens: g.feeTokens, message: g.message,

@@ -20,6 +20,19 @@ struct CommandSender: Sendable {
         }
     }
 
+    /// Sends a command that appends one event, and returns that event: the one appended now,
+    /// or the first answer's on an Idempotency-Key replay (`replayed`).
+    func sendForEvent(_ command: Command, actor: String, request: Request, context: APIContext,
+                      idempotency: (key: String, requestHash: String)?) async throws
+        -> (recorded: RecordedEvent, event: DomainEvent, replayed: Bool) {
+        let appended = try await send(command, actor: actor, request: request, context: context, idempotency: idempotency)
+        guard let (recorded, event) = try events(of: appended).first else {
+            throw Problem(.internalServerError, "internal", "Internal error", detail: "the command was decided but recorded nothing")
+        }
+        if case .replayed = appended.outcome { return (recorded, event, true) }
+        return (recorded, event, false)
+    }
+
     func sendSession(_ command: EngineCommand) async throws {
         _ = try await deps.writer.submit(CommandEnvelope(command, meta: RequestMeta()))
     }

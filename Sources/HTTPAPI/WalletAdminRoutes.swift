@@ -88,14 +88,14 @@ struct AdminRoutes: Sendable {
         guard let account = try deps.readModels.withConnection({ try ReadModels.account(handle: handle, $0) }) else {
             throw Problem.notFound("no account '\(handle)'")
         }
-        let appended = try await sender.send(
+        let (recorded, event, replayed) = try await sender.sendForEvent(
             .grantTokens(GrantTokens(accountId: account.id, tokens: body.tokens, reason: body.reason ?? "admin grant", actorId: admin.id)),
             actor: admin.id, request: request, context: context, idempotency: idempotency)
-        guard let (recorded, event) = try sender.events(of: appended).first, case .tokensGranted(let g) = event else {
+        guard case .tokensGranted(let g) = event else {
             throw Problem(.internalServerError, "internal", "Internal error", detail: "the grant was not recorded")
         }
         var headers: HTTPFields = [:]
-        if case .replayed = appended.outcome { headers[.idempotentReplayed] = "true" }
+        if replayed { headers[.idempotentReplayed] = "true" }
         return try jsonResponse(GrantResponse(accountId: g.accountId, handle: account.handle, tokens: g.tokens, reason: g.reason, seq: recorded.seq),
                                 status: .created, headers: headers)
     }

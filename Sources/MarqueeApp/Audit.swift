@@ -75,8 +75,7 @@ public enum Audit {
         var ledger = AuditLedger()
         var last: Int64 = 0
         try store.scan(after: 0, through: through) { row in
-            let event = try DomainEvent.decode(type: row.type, schema: row.schema, data: row.data)
-            try ledger.apply(event, seq: row.seq)
+            try ledger.apply(try ProjectedEvent(row: row).event, seq: row.seq)
             last = row.seq
             return true
         }

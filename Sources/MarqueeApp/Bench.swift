@@ -154,9 +154,7 @@ public enum Bench {
         var gifts = 0
         let start = now()
         try store.scan(after: 0) { row in
-            let type = row.type, schema = row.schema
-            let event = try row.withData { try DomainEvent.decode(type: type, schema: schema, bytes: $0) }
-            let p = ProjectedEvent(seq: row.seq, recordedAt: row.recordedAt, event: event)
+            let p = try ProjectedEvent(row: row)
             if case .giftSent? = p.event { gifts += 1 }
             count += 1
             return true

@@ -149,6 +149,14 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Writes bytes that already are one complete, valid JSON value, unchanged (a stored
+    /// document embedded as it is, so its exact bytes survive). The caller vouches for them.
+    public mutating func writeVerbatim(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     /// Writes a whole `JSONValue` tree (through `OutputBuffer`, the one tree walker).
     public mutating func write(_ value: JSONValue) {
         separate()

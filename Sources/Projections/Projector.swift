@@ -10,6 +10,13 @@ public struct ProjectedEvent: Sendable {
     public init(seq: Int64, recordedAt: String, event: DomainEvent?) {
         self.seq = seq; self.recordedAt = recordedAt; self.event = event
     }
+
+    /// Decodes the current row of a scan, straight from SQLite's buffer (no copy of the payload).
+    public init(row: EventRow) throws {
+        let type = row.type, schema = row.schema
+        self.init(seq: row.seq, recordedAt: row.recordedAt,
+                  event: try row.withData { try DomainEvent.decode(type: type, schema: schema, bytes: $0) })
+    }
 }
 
 /// Applies events to the read-model tables. Decides nothing: every value it writes comes from
@@ -23,6 +30,21 @@ public final class Projector {
     }
 
     public init(connection: Connection) { self.connection = connection }
+
+    /// The one statement that runs for nearly every event of a busy log, prepared once
+    /// (`Connection.prepared` would hash its SQL text on every call).
+    private var giftInsertStatement: Statement?
+
+    private func giftInsert() throws -> Statement {
+        if let statement = giftInsertStatement { return statement }
+        let statement = try connection.statement("""
+            INSERT INTO gifts(seq, gift_id, stream_id, channel_id, from_account_id, to_account_id, gift, quantity,
+                              tokens, creator_tokens, fee_tokens, message, sent_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            """)
+        giftInsertStatement = statement
+        return statement
+    }
 
     /// Applies `batch` (in seq order, all after the current checkpoint) in one transaction.
     public func apply(_ batch: [ProjectedEvent]) throws {
@@ -73,11 +95,7 @@ public final class Projector {
                     update(&wallets, e.toAccountId) { $0.earnings += e.creatorTokens; $0.giftsReceived += 1 }
                     fees += e.feeTokens
                     gifts += 1
-                    let s = try connection.prepared("""
-                        INSERT INTO gifts(seq, gift_id, stream_id, channel_id, from_account_id, to_account_id, gift, quantity,
-                                          tokens, creator_tokens, fee_tokens, message, sent_at)
-                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                        """)
+                    let s = try giftInsert()
                     try s.bind(1, item.seq); try s.bind(2, e.giftId); try s.bind(3, e.streamId); try s.bind(4, e.channelId)
                     try s.bind(5, e.fromAccountId); try s.bind(6, e.toAccountId); try s.bind(7, e.gift); try s.bind(8, e.quantity)
                     try s.bind(9, e.tokens); try s.bind(10, e.creatorTokens); try s.bind(11, e.feeTokens); try s.bind(12, e.message)
@@ -132,8 +150,7 @@ public final class Projector {
         while true {
             batch.removeAll(keepingCapacity: true)
             try store.scan(after: checkpoint, through: through, limit: batchSize) { row in
-                let event = try DomainEvent.decode(type: row.type, schema: row.schema, data: row.data)
-                batch.append(ProjectedEvent(seq: row.seq, recordedAt: row.recordedAt, event: event))
+                batch.append(try ProjectedEvent(row: row))
                 return true
             }
             guard let last = batch.last else { return checkpoint }

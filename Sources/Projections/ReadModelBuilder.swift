@@ -39,9 +39,7 @@ public enum ReadModelBuilder {
                 var batch: [ProjectedEvent] = []
                 batch.reserveCapacity(chunk)
                 try store.scan(after: start, through: through) { row in
-                    let type = row.type, schema = row.schema
-                    let event = try row.withData { try DomainEvent.decode(type: type, schema: schema, bytes: $0) }
-                    batch.append(ProjectedEvent(seq: row.seq, recordedAt: row.recordedAt, event: event))
+                    batch.append(try ProjectedEvent(row: row))
                     if batch.count == chunk {
                         guard queue.put(batch) else { return false }
                         batch.removeAll(keepingCapacity: true)

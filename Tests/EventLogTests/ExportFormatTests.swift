@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import MarqueeJSON
 import Testing
 
 @Suite("ExportFormat: JSON Lines")
@@ -43,12 +44,15 @@ struct ExportFormatTests {
         #expect((object["hash"] as? String)?.count == 64)
     }
 
+    /// Export lines escape strings with MarqueeJSON's writer (RFC 8259 section 7).
     @Test func specificEscapes() {
-        var out: [UInt8] = []
-        ExportFormat.appendString(&out, "a\"b\\c\nd\u{1}e\u{1F}f\tg\rh")
+        var writer = JSONWriter()
+        writer.write("a\"b\\c\nd\u{1}e\u{1F}f\tg\rh")
+        var out = writer.bytes
         #expect(String(decoding: out, as: UTF8.self) == #""a\"b\\c\nd\u0001e\u001ff\tg\rh""#)
-        out = []
-        ExportFormat.appendString(&out, "")
+        writer = JSONWriter()
+        writer.write("")
+        out = writer.bytes
         #expect(out == Array(#""""#.utf8))
     }
 

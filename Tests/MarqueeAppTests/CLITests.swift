@@ -251,7 +251,7 @@ struct CLITests {
         let directory = try TemporaryDirectory("cli-export")
         defer { directory.remove() }
         let fixture = try await LedgerFixture.make(in: directory)
-        func export(_ arguments: [String]) async throws -> (CommandResult, [JSONValue]) {
+        func export(_ arguments: [String]) async throws -> (CommandResult, [ResponseJSON]) {
             let result = try await runMarquee(["events", "export"] + arguments + ["--data-dir", fixture.dataDir], scratch: directory.path)
             #expect(result.status == 0, "\(result)")
             return (result, try parseJSONLines(result.stdout))

@@ -61,7 +61,7 @@ struct CrashTests {
     }
 
     /// The gift.sent events of the log, by Idempotency-Key (from `marquee events export`).
-    static func loggedGifts(dataDir: String, scratch: String) async throws -> (byKey: [String: [String]], all: [JSONValue]) {
+    static func loggedGifts(dataDir: String, scratch: String) async throws -> (byKey: [String: [String]], all: [ResponseJSON]) {
         let export = try await runMarquee(["events", "export", "--type", "gift.sent", "--data-dir", dataDir], scratch: scratch)
         try #require(export.status == 0, "\(export)")
         let events = try parseJSONLines(export.stdout)

@@ -198,7 +198,7 @@ struct ServeLifecycleTests {
         let tail = try ChildProcess(executable: try MarqueeBinary.require(), arguments: ["events", "tail", "--after", "0", "--data-dir", dataDir],
                                     environment: childEnvironment([:]), outputPath: directory.file("tail.out"), errorPath: directory.file("tail.err"))
         do {
-            func lines() throws -> [JSONValue] { try parseJSONLines(tail.output) }
+            func lines() throws -> [ResponseJSON] { try parseJSONLines(tail.output) }
             try await poll(timeout: .seconds(20), "tail to print the bootstrap event") { try lines().count == 1 }
             try await server.withAPI { api in
                 let admin = try await api.login("admin", password: ServerProcess.adminPassword)

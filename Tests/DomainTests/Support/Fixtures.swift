@@ -1,4 +1,5 @@
 import Domain
+@_exported import TestSupport
 
 extension DomainConfig {
     /// Every number spelled out, so no test depends on the production defaults.
@@ -106,19 +107,6 @@ enum F {
     static func sendGift(_ gift: String, _ quantity: Int, from: String = vera, channel: String = cleoChannel,
                          message: String? = nil, giftId: String = "gft_1") -> Command {
         .sendGift(SendGift(giftId: giftId, channelId: channel, senderId: from, gift: gift, quantity: quantity, message: message))
-    }
-}
-
-/// SplitMix64: a tiny seeded generator, so every "random" test replays identically.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

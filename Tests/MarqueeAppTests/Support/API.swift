@@ -12,7 +12,7 @@ struct Reply: Sendable, CustomStringConvertible {
 
     var code: Int { status.code }
 
-    func json() throws -> JSONValue { try JSONValue.parse(body) }
+    func json() throws -> ResponseJSON { try ResponseJSON.parse(body) }
 
     var description: String { "\(status.code) \(headers[.contentType] ?? "-") \(body.prefix(600))" }
 }
@@ -71,7 +71,7 @@ struct API: Sendable {
 
     @discardableResult
     func register(_ handle: String, password: String = "password-123", role: String? = nil, token: String? = nil,
-                  sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+                  sourceLocation: SourceLocation = #_sourceLocation) async throws -> ResponseJSON {
         var body = #"{"handle":\#(jsonString(handle)),"password":\#(jsonString(password))"#
         if let role { body += #","role":\#(jsonString(role))"# }
         body += "}"
@@ -109,7 +109,7 @@ struct API: Sendable {
     }
 
     func createChannel(_ slug: String, title: String = "A channel", token: String,
-                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> ResponseJSON {
         let reply = try await post("/api/v1/channels", #"{"slug":\#(jsonString(slug)),"title":\#(jsonString(title))}"#, token: token)
         try #require(reply.code == 201, "create channel \(slug): \(reply)", sourceLocation: sourceLocation)
         return try reply.json()
@@ -131,9 +131,9 @@ struct API: Sendable {
     }
 
     /// Every event of the log through `GET /api/v1/events`, paging by `next`.
-    func allEvents(admin: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [JSONValue] {
+    func allEvents(admin: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [ResponseJSON] {
         var after: Int64 = 0
-        var events: [JSONValue] = []
+        var events: [ResponseJSON] = []
         while true {
             let reply = try await get("/api/v1/events?after=\(after)&limit=1000", token: admin)
             try #require(reply.code == 200, "events after \(after): \(reply)", sourceLocation: sourceLocation)

@@ -1,16 +1,17 @@
 import Foundation
 import NIOCore
 
-/// A parsed JSON document for assertions on responses and exported lines. Parsed with
+/// A parsed JSON document for assertions on responses and exported lines (named apart from
+/// MarqueeJSON.JSONValue on purpose). Parsed with
 /// Foundation (independent of the server's own codec, which is under test).
-enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
+enum ResponseJSON: Sendable, Equatable, Decodable, CustomStringConvertible {
     case null
     case bool(Bool)
     case int(Int64)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([ResponseJSON])
+    case object([String: ResponseJSON])
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -19,26 +20,26 @@ enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
         if let value = try? container.decode(Int64.self) { self = .int(value); return }
         if let value = try? container.decode(Double.self) { self = .double(value); return }
         if let value = try? container.decode(String.self) { self = .string(value); return }
-        if let value = try? container.decode([JSONValue].self) { self = .array(value); return }
-        self = .object(try container.decode([String: JSONValue].self))
+        if let value = try? container.decode([ResponseJSON].self) { self = .array(value); return }
+        self = .object(try container.decode([String: ResponseJSON].self))
     }
 
-    static func parse(_ text: String) throws -> JSONValue {
+    static func parse(_ text: String) throws -> ResponseJSON {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            return try JSONDecoder().decode(ResponseJSON.self, from: Data(text.utf8))
         } catch {
             throw TestFailure("not JSON (\(error)): \(text.prefix(500))")
         }
     }
 
-    static func parse(_ buffer: ByteBuffer) throws -> JSONValue { try parse(String(buffer: buffer)) }
+    static func parse(_ buffer: ByteBuffer) throws -> ResponseJSON { try parse(String(buffer: buffer)) }
 
-    subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> ResponseJSON? {
         if case .object(let fields) = self { return fields[key] }
         return nil
     }
 
-    subscript(index: Int) -> JSONValue? {
+    subscript(index: Int) -> ResponseJSON? {
         if case .array(let items) = self, items.indices.contains(index) { return items[index] }
         return nil
     }
@@ -46,8 +47,8 @@ enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
     var string: String? { if case .string(let v) = self { return v }; return nil }
     var int: Int64? { if case .int(let v) = self { return v }; return nil }
     var bool: Bool? { if case .bool(let v) = self { return v }; return nil }
-    var array: [JSONValue]? { if case .array(let v) = self { return v }; return nil }
-    var object: [String: JSONValue]? { if case .object(let v) = self { return v }; return nil }
+    var array: [ResponseJSON]? { if case .array(let v) = self { return v }; return nil }
+    var object: [String: ResponseJSON]? { if case .object(let v) = self { return v }; return nil }
     var isNull: Bool { self == .null }
 
     var description: String {
@@ -64,8 +65,8 @@ enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
 }
 
 /// Parses JSON Lines (one object per non-blank line).
-func parseJSONLines(_ text: String) throws -> [JSONValue] {
-    try text.split(separator: "\n", omittingEmptySubsequences: true).map { try JSONValue.parse(String($0)) }
+func parseJSONLines(_ text: String) throws -> [ResponseJSON] {
+    try text.split(separator: "\n", omittingEmptySubsequences: true).map { try ResponseJSON.parse(String($0)) }
 }
 
 /// A JSON string literal for building request bodies by hand.
