@@ -41,7 +41,7 @@ let package = Package(
         // The write path: command envelopes, idempotency, the writer's handler over Domain.
         .target(name: "Engine", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // Read models derived from the log, rebuildable from position 0.
-        .target(name: "Projections", dependencies: ["Domain", "EventLog", "SQLiteDB"], swiftSettings: settings),
+        .target(name: "Projections", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // Hummingbird routes: REST API, problem+json, auth. Sends commands, decides nothing.
         .target(
             name: "HTTPAPI",

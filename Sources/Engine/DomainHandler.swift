@@ -72,7 +72,7 @@ public final class DomainHandler: CommandHandler {
             }
             scope = s
         }
-        let events = try Decider.decide(command, state: state, config: config)
+        let events = try Decider.decide(command, state: state, config: config, now: now)
         let metaBytes = try JSONEncoding.encode(meta, nulls: .omit)
         var rows: [NewEvent] = []
         rows.reserveCapacity(events.count)
@@ -87,7 +87,9 @@ public final class DomainHandler: CommandHandler {
                 idempotency.record(scope: scope, requestHash: hash, seq: nextSeq + Int64(offset), at: now.milliseconds)
             }
         }
-        var decision = Decision<EngineOutcome>(events: rows, outcome: .appended(events))
+        var outcome = EngineOutcome.appended(events)
+        if case .tick = command { outcome = .ticked(events, nextDue: state.nextDue(config)) }
+        var decision = Decision<EngineOutcome>(events: rows, outcome: outcome)
         if !secrets.isEmpty {
             decision.sideWrite = { @Sendable (connection: Connection) throws in
                 for secret in secrets { try SecretStore.write(secret, connection) }

@@ -1,4 +1,5 @@
 import Domain
+import MarqueeCore
 
 /// Who asked, and how: stored as each event's `meta` (ARCHITECTURE.md, the write path).
 public struct RequestMeta: Codable, Sendable, Equatable {
@@ -59,6 +60,8 @@ public enum EngineOutcome: Sendable, Equatable {
     /// The same Idempotency-Key and request were decided before: these are the first answer's seqs.
     case replayed(seqs: [Int64])
     case done
+    /// The scheduler's tick: what came due, and when the next thing will.
+    case ticked([DomainEvent], nextDue: Timestamp?)
 }
 
 public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {

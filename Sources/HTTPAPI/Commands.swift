@@ -51,7 +51,7 @@ struct CommandSender: Sendable {
     /// The events appended for a command, or for its first decision when this was a replay.
     func events(of appended: Appended<EngineOutcome>) throws -> [(RecordedEvent, DomainEvent)] {
         switch appended.outcome {
-        case .appended(let events):
+        case .appended(let events), .ticked(let events, _):
             return zip(appended.events, events).map { ($0, $1) }
         case .replayed(let seqs):
             return try deps.events.withConnection { connection in

@@ -14,7 +14,7 @@ public enum Audit {
         public var summary: String {
             let (balances, earnings) = ledger.recount()
             return "audit ok: \(events) events, hash chain intact to seq \(headSeq) (\(headHash.prefix(16))…); "
-                + "tokens issued \(ledger.issued) = balances \(balances) + earnings \(earnings) + fees \(ledger.fees) + paid out \(ledger.paidOut)"
+                + "tokens issued \(ledger.issued) = balances \(balances) + earnings \(earnings) + pending payouts \(ledger.pendingPayouts) + fees \(ledger.fees) + paid out \(ledger.paidOut)"
         }
     }
 

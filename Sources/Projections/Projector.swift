@@ -1,4 +1,5 @@
 import Domain
+import MarqueeJSON
 import EventLog
 import SQLiteDB
 
@@ -27,6 +28,7 @@ public final class Projector {
 
     private struct WalletDelta {
         var balance: Int64 = 0, earnings: Int64 = 0, tokensIn: Int64 = 0, giftsSent: Int64 = 0, giftsReceived: Int64 = 0
+        var pendingPayout: Int64 = 0, paidOut: Int64 = 0, minutesBilled: Int64 = 0
     }
 
     public init(connection: Connection) { self.connection = connection }
@@ -51,7 +53,7 @@ public final class Projector {
         guard let last = batch.last else { return }
         try connection.transaction {
             var wallets: [String: WalletDelta] = [:]
-            var issued: Int64 = 0, fees: Int64 = 0, gifts: Int64 = 0
+            var issued: Int64 = 0, fees: Int64 = 0, gifts: Int64 = 0, paidOut: Int64 = 0
             for item in batch {
                 guard let event = item.event else { continue }
                 switch event {
@@ -101,26 +103,122 @@ public final class Projector {
                     try s.bind(9, e.tokens); try s.bind(10, e.creatorTokens); try s.bind(11, e.feeTokens); try s.bind(12, e.message)
                     try s.bind(13, item.recordedAt)
                     try s.run()
+                case .minuteBilled(let e):
+                    update(&wallets, e.viewerId) { $0.balance -= e.tokens; $0.minutesBilled += 1 }
+                    update(&wallets, e.creatorId) { $0.earnings += e.creatorTokens }
+                    fees += e.feeTokens
+                    try run("UPDATE viewing_sessions SET minutes_billed = ?2, tokens_billed = tokens_billed + ?3 WHERE session_id = ?1",
+                            [.text(e.sessionId), .integer(Int64(e.minute)), .integer(e.tokens)])
+                    try run("UPDATE streams SET minutes_billed = minutes_billed + 1, tokens_billed = tokens_billed + ?2 WHERE stream_id = ?1",
+                            [.text(e.streamId), .integer(e.tokens)])
+                case .subscriptionStarted(let e), .subscriptionRenewed(let e):
+                    update(&wallets, e.viewerId) { $0.balance -= e.tokens }
+                    update(&wallets, e.creatorId) { $0.earnings += e.creatorTokens }
+                    fees += e.feeTokens
+                    if case .subscriptionStarted = event {
+                        try run("""
+                            INSERT INTO subscriptions(subscription_id, viewer_id, channel_id, creator_id, tier, tokens, status,
+                                                      period_start, period_end, started_at)
+                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9)
+                            """, [.text(e.subscriptionId), .text(e.viewerId), .text(e.channelId), .text(e.creatorId), .text(e.tier),
+                                  .integer(e.tokens), .text(e.periodStart.rfc3339), .text(e.periodEnd.rfc3339), .text(item.recordedAt)])
+                    } else {
+                        try run("""
+                            UPDATE subscriptions SET status = 'active', period_start = ?2, period_end = ?3, renewals = renewals + 1,
+                                failed_attempts = 0, retry_at = NULL WHERE subscription_id = ?1
+                            """, [.text(e.subscriptionId), .text(e.periodStart.rfc3339), .text(e.periodEnd.rfc3339)])
+                    }
+                case .subscriptionRenewalFailed(let e):
+                    try run("UPDATE subscriptions SET status = 'past_due', failed_attempts = ?2, retry_at = ?3, last_failure = ?4 WHERE subscription_id = ?1",
+                            [.text(e.subscriptionId), SQLValue(e.attempt), SQLValue(e.retryAt?.rfc3339), .text(e.reason)])
+                case .subscriptionCanceled(let e):
+                    try run("UPDATE subscriptions SET status = 'canceled', canceled_at = ?2 WHERE subscription_id = ?1",
+                            [.text(e.subscriptionId), .text(item.recordedAt)])
+                case .subscriptionExpired(let e):
+                    try run("UPDATE subscriptions SET status = 'expired', expired_at = ?2, expiry_reason = ?3 WHERE subscription_id = ?1",
+                            [.text(e.subscriptionId), .text(item.recordedAt), .text(e.reason.rawValue)])
+                case .channelSubscriptionTiersSet(let e):
+                    let tiers = String(decoding: try JSONEncoding.encode(e.tiers), as: UTF8.self)
+                    try run("UPDATE channels SET tiers = ?2, subscribers_watch_paid_free = ?3, updated_at = ?4 WHERE channel_id = ?1",
+                            [.text(e.channelId), .text(tiers), SQLValue(e.subscribersWatchPaidFree), .text(item.recordedAt)])
+                case .tokensPurchased(let e):
+                    update(&wallets, e.accountId) { $0.balance += e.tokens; $0.tokensIn += e.tokens }
+                    issued += e.tokens
+                    try run("""
+                        INSERT INTO purchases(seq, purchase_id, account_id, package_id, tokens, currency, minor, provider, provider_ref, purchased_at)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                        """, [.integer(item.seq), .text(e.purchaseId), .text(e.accountId), .text(e.packageId), .integer(e.tokens),
+                              .text(e.amount.currency), .integer(e.amount.minor), .text(e.provider), .text(e.providerRef), .text(item.recordedAt)])
+                case .payoutRequested(let e):
+                    update(&wallets, e.creatorId) { $0.earnings -= e.tokens; $0.pendingPayout += e.tokens }
+                    try run("""
+                        INSERT INTO payouts(payout_id, creator_id, tokens, currency, minor, destination, status, requested_at)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'requested', ?7)
+                        """, [.text(e.payoutId), .text(e.creatorId), .integer(e.tokens), .text(e.amount.currency), .integer(e.amount.minor),
+                              .text(e.destination), .text(item.recordedAt)])
+                case .payoutApproved(let e):
+                    try decidePayout(e, status: "approved", at: item.recordedAt)
+                case .payoutRejected(let e):
+                    update(&wallets, e.creatorId) { $0.earnings += e.tokens; $0.pendingPayout -= e.tokens }
+                    try decidePayout(e, status: "rejected", at: item.recordedAt)
+                case .payoutPaid(let e):
+                    update(&wallets, e.creatorId) { $0.pendingPayout -= e.tokens; $0.paidOut += e.tokens }
+                    paidOut += e.tokens
+                    try decidePayout(e, status: "paid", at: item.recordedAt)
+                case .streamStarted(let e):
+                    try run("""
+                        INSERT INTO streams(stream_id, channel_id, title, access, price_per_minute, started_at)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                        """, [.text(e.streamId), .text(e.channelId), .text(e.title), .text(e.access.rawValue), .integer(e.pricePerMinute),
+                              .text(e.startedAt.rfc3339)])
+                    try run("UPDATE channels SET live_stream_id = ?2 WHERE channel_id = ?1", [.text(e.channelId), .text(e.streamId)])
+                case .streamEnded(let e):
+                    try run("UPDATE streams SET ended_at = ?2, end_reason = ?3, duration_ms = ?4 WHERE stream_id = ?1",
+                            [.text(e.streamId), .text(item.recordedAt), .text(e.reason.rawValue), .integer(e.durationMs)])
+                    try run("UPDATE channels SET live_stream_id = NULL WHERE channel_id = ?1 AND live_stream_id = ?2",
+                            [.text(e.channelId), .text(e.streamId)])
+                case .viewerJoined(let e):
+                    try run("""
+                        INSERT INTO viewing_sessions(session_id, stream_id, channel_id, viewer_id, transport, price_per_minute, status, joined_at)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'connected', ?7)
+                        """, [.text(e.sessionId), .text(e.streamId), .text(e.channelId), SQLValue(e.viewerId), .text(e.transport.rawValue),
+                              .integer(e.pricePerMinute), .text(e.at.rfc3339)])
+                    try run("UPDATE streams SET viewers_now = viewers_now + 1, viewers_total = viewers_total + 1 WHERE stream_id = ?1",
+                            [.text(e.streamId)])
+                case .viewerDisconnected(let e):
+                    try run("UPDATE viewing_sessions SET status = 'disconnected', connected_ms = ?2 WHERE session_id = ?1",
+                            [.text(e.sessionId), .integer(e.connectedMs)])
+                case .viewerReconnected(let e):
+                    try run("UPDATE viewing_sessions SET status = 'connected' WHERE session_id = ?1", [.text(e.sessionId)])
+                case .viewerLeft(let e):
+                    try run("UPDATE viewing_sessions SET status = 'left', left_at = ?2, left_reason = ?3, connected_ms = ?4 WHERE session_id = ?1",
+                            [.text(e.sessionId), .text(item.recordedAt), .text(e.reason.rawValue), .integer(e.connectedMs)])
+                    try run("UPDATE streams SET viewers_now = viewers_now - 1 WHERE stream_id = ?1", [.text(e.streamId)])
+                case .billingStopped(let e):
+                    try run("UPDATE viewing_sessions SET billing_stopped = ?2 WHERE session_id = ?1", [.text(e.sessionId), .text(e.reason.rawValue)])
                 }
             }
             if !wallets.isEmpty {
                 let s = try connection.prepared("""
-                    INSERT INTO wallets(account_id, balance, earnings, tokens_in, gifts_sent, gifts_received)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    INSERT INTO wallets(account_id, balance, earnings, tokens_in, gifts_sent, gifts_received, pending_payout, paid_out, minutes_billed)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                     ON CONFLICT(account_id) DO UPDATE SET balance = balance + excluded.balance,
                         earnings = earnings + excluded.earnings, tokens_in = tokens_in + excluded.tokens_in,
-                        gifts_sent = gifts_sent + excluded.gifts_sent, gifts_received = gifts_received + excluded.gifts_received
+                        gifts_sent = gifts_sent + excluded.gifts_sent, gifts_received = gifts_received + excluded.gifts_received,
+                        pending_payout = pending_payout + excluded.pending_payout, paid_out = paid_out + excluded.paid_out,
+                        minutes_billed = minutes_billed + excluded.minutes_billed
                     """)
                 // Sorted, so the rows' physical order (and a rebuilt file) does not depend on hashing.
                 for (account, d) in wallets.sorted(by: { $0.key < $1.key }) {
                     try s.bind(1, account); try s.bind(2, d.balance); try s.bind(3, d.earnings); try s.bind(4, d.tokensIn)
                     try s.bind(5, d.giftsSent); try s.bind(6, d.giftsReceived)
+                    try s.bind(7, d.pendingPayout); try s.bind(8, d.paidOut); try s.bind(9, d.minutesBilled)
                     try s.run()
                 }
             }
-            if issued != 0 || fees != 0 || gifts != 0 {
-                let s = try connection.prepared("UPDATE platform_totals SET tokens_issued = tokens_issued + ?1, fees = fees + ?2, gifts = gifts + ?3 WHERE id = 1")
-                try s.bind(1, issued); try s.bind(2, fees); try s.bind(3, gifts)
+            if issued != 0 || fees != 0 || gifts != 0 || paidOut != 0 {
+                let s = try connection.prepared("UPDATE platform_totals SET tokens_issued = tokens_issued + ?1, fees = fees + ?2, gifts = gifts + ?3, paid_out = paid_out + ?4 WHERE id = 1")
+                try s.bind(1, issued); try s.bind(2, fees); try s.bind(3, gifts); try s.bind(4, paidOut)
                 try s.run()
             }
             let s = try connection.prepared("UPDATE projection_checkpoint SET seq = ?1 WHERE id = 1")
@@ -132,6 +230,15 @@ public final class Projector {
     /// One hash lookup per account and event.
     private func update(_ wallets: inout [String: WalletDelta], _ account: String, _ change: (inout WalletDelta) -> Void) {
         change(&wallets[account, default: WalletDelta()])
+    }
+
+    private func run(_ sql: String, _ values: [SQLValue]) throws {
+        try connection.run(sql, values)
+    }
+
+    private func decidePayout(_ e: PayoutDecided, status: String, at: String) throws {
+        try run("UPDATE payouts SET status = ?2, decided_at = ?3, decided_by = ?4, reason = coalesce(?5, reason), provider_ref = coalesce(?6, provider_ref) WHERE payout_id = ?1",
+                [.text(e.payoutId), .text(status), .text(at), .text(e.by), SQLValue(e.reason), SQLValue(e.providerRef)])
     }
 
     private func setSuspended(_ accountId: String, _ suspended: Bool) throws {

@@ -4,7 +4,7 @@ import SQLiteDB
 /// restarting rebuilds it from the log.
 public enum ReadModelSchema {
     /// Bump when the read models change shape: a file with another version is rebuilt.
-    public static let version: Int64 = 1
+    public static let version: Int64 = 2
 
     /// Tables compared by `marquee replay --check`, each with the ORDER BY that makes a dump stable.
     public static let tables: [(name: String, orderBy: String)] = [
@@ -12,6 +12,11 @@ public enum ReadModelSchema {
         ("channels", "channel_id"),
         ("wallets", "account_id"),
         ("gifts", "seq"),
+        ("streams", "stream_id"),
+        ("viewing_sessions", "session_id"),
+        ("subscriptions", "subscription_id"),
+        ("payouts", "payout_id"),
+        ("purchases", "seq"),
         ("platform_totals", "id"),
         ("projection_checkpoint", "id"),
     ]
@@ -35,7 +40,10 @@ public enum ReadModelSchema {
             price_per_minute INTEGER NOT NULL,
             age_restricted   INTEGER NOT NULL,
             created_at       TEXT NOT NULL,
-            updated_at       TEXT NOT NULL
+            updated_at       TEXT NOT NULL,
+            live_stream_id   TEXT,
+            tiers            TEXT NOT NULL DEFAULT '[]',
+            subscribers_watch_paid_free INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE IF NOT EXISTS wallets (
             account_id     TEXT PRIMARY KEY,
@@ -43,7 +51,10 @@ public enum ReadModelSchema {
             earnings       INTEGER NOT NULL DEFAULT 0,
             tokens_in      INTEGER NOT NULL DEFAULT 0,
             gifts_sent     INTEGER NOT NULL DEFAULT 0,
-            gifts_received INTEGER NOT NULL DEFAULT 0
+            gifts_received INTEGER NOT NULL DEFAULT 0,
+            pending_payout INTEGER NOT NULL DEFAULT 0,
+            paid_out       INTEGER NOT NULL DEFAULT 0,
+            minutes_billed INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE IF NOT EXISTS gifts (
             seq             INTEGER PRIMARY KEY,
@@ -64,7 +75,84 @@ public enum ReadModelSchema {
             id            INTEGER PRIMARY KEY CHECK (id = 1),
             tokens_issued INTEGER NOT NULL,
             fees          INTEGER NOT NULL,
-            gifts         INTEGER NOT NULL
+            gifts         INTEGER NOT NULL,
+            paid_out      INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS streams (
+            stream_id        TEXT PRIMARY KEY,
+            channel_id       TEXT NOT NULL,
+            title            TEXT NOT NULL,
+            access           TEXT NOT NULL,
+            price_per_minute INTEGER NOT NULL,
+            started_at       TEXT NOT NULL,
+            ended_at         TEXT,
+            end_reason       TEXT,
+            duration_ms      INTEGER,
+            viewers_now      INTEGER NOT NULL DEFAULT 0,
+            viewers_total    INTEGER NOT NULL DEFAULT 0,
+            minutes_billed   INTEGER NOT NULL DEFAULT 0,
+            tokens_billed    INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS viewing_sessions (
+            session_id       TEXT PRIMARY KEY,
+            stream_id        TEXT NOT NULL,
+            channel_id       TEXT NOT NULL,
+            viewer_id        TEXT,
+            transport        TEXT NOT NULL,
+            price_per_minute INTEGER NOT NULL,
+            status           TEXT NOT NULL,
+            joined_at        TEXT NOT NULL,
+            left_at          TEXT,
+            left_reason      TEXT,
+            connected_ms     INTEGER NOT NULL DEFAULT 0,
+            minutes_billed   INTEGER NOT NULL DEFAULT 0,
+            tokens_billed    INTEGER NOT NULL DEFAULT 0,
+            billing_stopped  TEXT
+        );
+        CREATE TABLE IF NOT EXISTS subscriptions (
+            subscription_id TEXT PRIMARY KEY,
+            viewer_id       TEXT NOT NULL,
+            channel_id      TEXT NOT NULL,
+            creator_id      TEXT NOT NULL,
+            tier            TEXT NOT NULL,
+            tokens          INTEGER NOT NULL,
+            status          TEXT NOT NULL,
+            period_start    TEXT NOT NULL,
+            period_end      TEXT NOT NULL,
+            renewals        INTEGER NOT NULL DEFAULT 0,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            retry_at        TEXT,
+            last_failure    TEXT,
+            started_at      TEXT NOT NULL,
+            canceled_at     TEXT,
+            expired_at      TEXT,
+            expiry_reason   TEXT
+        );
+        CREATE TABLE IF NOT EXISTS payouts (
+            payout_id    TEXT PRIMARY KEY,
+            creator_id   TEXT NOT NULL,
+            tokens       INTEGER NOT NULL,
+            currency     TEXT NOT NULL,
+            minor        INTEGER NOT NULL,
+            destination  TEXT NOT NULL,
+            status       TEXT NOT NULL,
+            requested_at TEXT NOT NULL,
+            decided_at   TEXT,
+            decided_by   TEXT,
+            reason       TEXT,
+            provider_ref TEXT
+        );
+        CREATE TABLE IF NOT EXISTS purchases (
+            seq          INTEGER PRIMARY KEY,
+            purchase_id  TEXT NOT NULL,
+            account_id   TEXT NOT NULL,
+            package_id   TEXT NOT NULL,
+            tokens       INTEGER NOT NULL,
+            currency     TEXT NOT NULL,
+            minor        INTEGER NOT NULL,
+            provider     TEXT NOT NULL,
+            provider_ref TEXT NOT NULL,
+            purchased_at TEXT NOT NULL
         );
         """
 
@@ -75,6 +163,11 @@ public enum ReadModelSchema {
         CREATE UNIQUE INDEX IF NOT EXISTS channels_slug ON channels(slug);
         CREATE INDEX IF NOT EXISTS channels_owner ON channels(owner_id);
         CREATE INDEX IF NOT EXISTS gifts_channel ON gifts(channel_id, seq);
+        CREATE INDEX IF NOT EXISTS sessions_stream ON viewing_sessions(stream_id);
+        CREATE INDEX IF NOT EXISTS subscriptions_viewer ON subscriptions(viewer_id);
+        CREATE INDEX IF NOT EXISTS subscriptions_channel ON subscriptions(channel_id);
+        CREATE INDEX IF NOT EXISTS payouts_creator ON payouts(creator_id);
+        CREATE INDEX IF NOT EXISTS purchases_account ON purchases(account_id);
         """
     // Only indexes that a query uses: each one costs replay time (issue 2 benchmark (b)).
 

@@ -121,6 +121,13 @@ public final class Connection: @unchecked Sendable {
         return statement.isNull(0) ? nil : statement.int64(0)
     }
 
+    /// Runs one statement that returns no rows, with its values bound in order.
+    public func run(_ sql: String, _ bindings: [SQLValue]) throws(SQLiteError) {
+        let statement = try prepared(sql)
+        try statement.bind(bindings)
+        try statement.run()
+    }
+
     /// Every row of a query as value arrays (for small results: comparisons, tests, CLI output).
     public func rows(_ sql: String, _ bindings: [SQLValue] = []) throws(SQLiteError) -> [[SQLValue]] {
         let statement = try prepared(sql)
@@ -151,6 +158,11 @@ public enum SQLValue: Sendable, Hashable, CustomStringConvertible {
         case .blob(let v): return "x'" + v.map { String($0, radix: 16).leftPadded(2) }.joined() + "'"
         }
     }
+
+    public init(_ value: String?) { self = value.map { .text($0) } ?? .null }
+    public init(_ value: Int64?) { self = value.map { .integer($0) } ?? .null }
+    public init(_ value: Int) { self = .integer(Int64(value)) }
+    public init(_ value: Bool) { self = .integer(value ? 1 : 0) }
 
     public var int64: Int64? { if case .integer(let v) = self { return v }; return nil }
     public var string: String? { if case .text(let v) = self { return v }; return nil }

@@ -1,4 +1,5 @@
 import Domain
+import MarqueeCore
 import Testing
 
 @Suite("DomainEvent: types, streams and JSON")
@@ -16,9 +17,28 @@ struct DomainEventCodingTests {
         case .channelStreamKeyRotated: return "channelStreamKeyRotated"
         case .tokensGranted: return "tokensGranted"
         case .giftSent: return "giftSent"
+        case .streamStarted: return "streamStarted"
+        case .streamEnded: return "streamEnded"
+        case .viewerJoined: return "viewerJoined"
+        case .viewerDisconnected: return "viewerDisconnected"
+        case .viewerReconnected: return "viewerReconnected"
+        case .viewerLeft: return "viewerLeft"
+        case .minuteBilled: return "minuteBilled"
+        case .billingStopped: return "billingStopped"
+        case .tokensPurchased: return "tokensPurchased"
+        case .channelSubscriptionTiersSet: return "channelSubscriptionTiersSet"
+        case .subscriptionStarted: return "subscriptionStarted"
+        case .subscriptionRenewed: return "subscriptionRenewed"
+        case .subscriptionRenewalFailed: return "subscriptionRenewalFailed"
+        case .subscriptionCanceled: return "subscriptionCanceled"
+        case .subscriptionExpired: return "subscriptionExpired"
+        case .payoutRequested: return "payoutRequested"
+        case .payoutApproved: return "payoutApproved"
+        case .payoutRejected: return "payoutRejected"
+        case .payoutPaid: return "payoutPaid"
         }
     }
-    static let caseCount = 9
+    static let caseCount = 28
 
     static let awkward = "quote \" backslash \\ slash / tab\t nl\n nul\u{0} é 😀 \u{2028} end"
 
@@ -43,7 +63,40 @@ struct DomainEventCodingTests {
                            gift: "rocket", quantity: .max, tokens: .max, creatorTokens: .max - 1, feeTokens: 1, message: awkward)),
         .giftSent(GiftSent(giftId: "gft_3", streamId: "", channelId: "chn_1", fromAccountId: "acc_1", toAccountId: "acc_2",
                            gift: "heart", quantity: 1, tokens: 1, creatorTokens: 1, feeTokens: 0, message: "")),
+        .streamStarted(StreamStarted(streamId: "str_1", channelId: "chn_1", title: awkward, access: .paid, pricePerMinute: 5,
+                                     codecs: ["opus", "VP8"], simulcastLayers: ["q", "h", "f"], startedAt: t0)),
+        .streamEnded(StreamEnded(streamId: "str_1", channelId: "chn_1", reason: .serverShutdown, durationMs: .max)),
+        .viewerJoined(ViewerJoined(streamId: "str_1", channelId: "chn_1", sessionId: "ses_1", viewerId: nil, transport: .hls,
+                                   pricePerMinute: 0, at: t0)),
+        .viewerJoined(ViewerJoined(streamId: "str_1", channelId: "chn_1", sessionId: "ses_2", viewerId: "acc_1", transport: .webrtc,
+                                   pricePerMinute: 5, at: t0)),
+        .viewerDisconnected(ViewerDisconnected(streamId: "str_1", sessionId: "ses_1", at: t0, connectedMs: 30_000)),
+        .viewerReconnected(ViewerReconnected(streamId: "str_1", sessionId: "ses_1", at: t0)),
+        .viewerLeft(ViewerLeft(streamId: "str_1", sessionId: "ses_1", reason: .insufficientFunds, connectedMs: 0)),
+        .minuteBilled(MinuteBilled(sessionId: "ses_2", streamId: "str_1", channelId: "chn_1", viewerId: "acc_1", creatorId: "acc_2",
+                                   minute: 1, tokens: 5, creatorTokens: 4, feeTokens: 1)),
+        .billingStopped(BillingStopped(sessionId: "ses_2", streamId: "str_1", viewerId: "acc_1", reason: .streamEnded, minutesBilled: 0)),
+        .tokensPurchased(TokensPurchased(purchaseId: "pur_1", accountId: "acc_1", packageId: "tokens-100", tokens: 100,
+                                         amount: Money(currency: "USD", minor: 199), provider: "stripe", providerRef: "evt_1")),
+        .channelSubscriptionTiersSet(ChannelSubscriptionTiersSet(channelId: "chn_1", tiers: [SubscriptionTier(name: "fan", tokens: 30)],
+                                                                 subscribersWatchPaidFree: true)),
+        .channelSubscriptionTiersSet(ChannelSubscriptionTiersSet(channelId: "chn_1", tiers: [], subscribersWatchPaidFree: false)),
+        .subscriptionStarted(SubscriptionCharged(subscriptionId: "sub_1", viewerId: "acc_1", channelId: "chn_1", creatorId: "acc_2",
+                                                 tier: "fan", tokens: 30, creatorTokens: 24, feeTokens: 6, periodStart: t0, periodEnd: t1)),
+        .subscriptionRenewed(SubscriptionCharged(subscriptionId: "sub_1", viewerId: "acc_1", channelId: "chn_1", creatorId: "acc_2",
+                                                 tier: "fan", tokens: 30, creatorTokens: 24, feeTokens: 6, periodStart: t0, periodEnd: t1)),
+        .subscriptionRenewalFailed(SubscriptionRenewalFailed(subscriptionId: "sub_1", reason: awkward, attempt: 1, retryAt: t1)),
+        .subscriptionRenewalFailed(SubscriptionRenewalFailed(subscriptionId: "sub_1", reason: "x", attempt: 3, retryAt: nil)),
+        .subscriptionCanceled(SubscriptionCanceled(subscriptionId: "sub_1", effectiveAt: t1)),
+        .subscriptionExpired(SubscriptionExpired(subscriptionId: "sub_1", reason: .paymentFailed)),
+        .payoutRequested(PayoutRequested(payoutId: "pay_1", creatorId: "acc_2", tokens: 1000, amount: Money(currency: "EUR", minor: 1000),
+                                         destination: awkward)),
+        .payoutApproved(PayoutDecided(payoutId: "pay_1", creatorId: "acc_2", tokens: 1000, by: "acc_root")),
+        .payoutRejected(PayoutDecided(payoutId: "pay_1", creatorId: "acc_2", tokens: 1000, by: "acc_root", reason: awkward)),
+        .payoutPaid(PayoutDecided(payoutId: "pay_1", creatorId: "acc_2", tokens: 1000, by: "acc_root", providerRef: "tr_1")),
     ]
+    static let t0 = Timestamp(milliseconds: 1_767_225_600_123)
+    static let t1 = Timestamp(milliseconds: 1_769_817_600_123)
 
     @Test func samplesCoverEveryCase() {
         #expect(Set(Self.samples.map(Self.caseName)).count == Self.caseCount)

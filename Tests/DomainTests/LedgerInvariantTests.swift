@@ -1,3 +1,4 @@
+import MarqueeCore
 import Domain
 import Testing
 
@@ -111,11 +112,12 @@ struct LedgerInvariantTests {
         var tally = Tally()
 
         for step in 0..<2_000 {
+            let now = Timestamp(milliseconds: 1_700_000_000_000 + Int64(step) * 1000)
             let command = walk.command(step: step, state: state)
             do {
-                let events = try Decider.decide(command, state: state, config: config)
+                let events = try Decider.decide(command, state: state, config: config, now: now)
                 // deciding is pure: the same command on the same state decides the same
-                #expect((try? Decider.decide(command, state: state, config: config)) == events)
+                #expect((try? Decider.decide(command, state: state, config: config, now: now)) == events)
                 if events.isEmpty { tally.noOps += 1 } else { tally.accepted += 1 }
                 for event in events {
                     if case .giftSent(let e) = event {

@@ -43,7 +43,7 @@ final class DomainLogHandler: CommandHandler {
         case .raw(let event):
             return Decision(events: [event], outcome: [])
         case .domain(let command):
-            let events = try Decider.decide(command, state: state, config: config)
+            let events = try Decider.decide(command, state: state, config: config, now: now)
             let rows = try events.map { event in
                 NewEvent(stream: event.stream, type: event.type, schema: event.schema, data: try event.encodedData())
             }

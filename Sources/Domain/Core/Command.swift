@@ -1,3 +1,5 @@
+import MarqueeCore
+
 /// Commands: what someone asks for. Ids of new things and the actor come in with the command,
 /// so deciding stays pure and repeatable.
 public enum Command: Sendable, Equatable {
@@ -10,6 +12,137 @@ public enum Command: Sendable, Equatable {
     case rotateStreamKey(RotateStreamKey)
     case grantTokens(GrantTokens)
     case sendGift(SendGift)
+    // Streams and viewing sessions: the interface the SFU calls.
+    case startStream(StartStream)
+    case endStream(EndStream)
+    case joinViewer(JoinViewer)
+    case disconnectViewer(SessionCommand)
+    case reconnectViewer(SessionCommand)
+    case leaveViewer(LeaveViewer)
+    /// After a crash or restart: every connected session is disconnected as of `at` (the last
+    /// moment the log proves the server was alive), so no time is billed while it was down.
+    case suspendSessions(at: Timestamp)
+    /// The scheduler's clock tick: bills due minutes, ends sessions past their grace period,
+    /// renews or expires subscriptions.
+    case tick
+    // Subscriptions.
+    case setSubscriptionTiers(SetSubscriptionTiers)
+    case subscribe(Subscribe)
+    case cancelSubscription(CancelSubscription)
+    // Payouts.
+    case requestPayout(RequestPayout)
+    case decidePayout(DecidePayout)
+    // Purchases (a verified payment provider notification).
+    case recordPurchase(RecordPurchase)
+}
+
+/// The SFU's publisher connected (or a creator went live): `actorId` is the channel's owner.
+public struct StartStream: Sendable, Equatable {
+    public var streamId: String
+    public var channelId: String
+    public var actorId: String
+    public var codecs: [String]
+    public var simulcastLayers: [String]
+    public init(streamId: String, channelId: String, actorId: String, codecs: [String] = [], simulcastLayers: [String] = []) {
+        self.streamId = streamId; self.channelId = channelId; self.actorId = actorId
+        self.codecs = codecs; self.simulcastLayers = simulcastLayers
+    }
+}
+
+/// Ends the live stream; `actorId` nil when the media side ended it (publisher left).
+public struct EndStream: Sendable, Equatable {
+    public var streamId: String
+    public var reason: StreamEndReason
+    public var actorId: String?
+    public init(streamId: String, reason: StreamEndReason, actorId: String?) {
+        self.streamId = streamId; self.reason = reason; self.actorId = actorId
+    }
+}
+
+public struct JoinViewer: Sendable, Equatable {
+    public var sessionId: String
+    public var channelId: String
+    /// nil for an anonymous viewer (public streams only).
+    public var viewerId: String?
+    public var transport: ViewerTransport
+    public init(sessionId: String, channelId: String, viewerId: String?, transport: ViewerTransport = .webrtc) {
+        self.sessionId = sessionId; self.channelId = channelId; self.viewerId = viewerId; self.transport = transport
+    }
+}
+
+public struct SessionCommand: Sendable, Equatable {
+    public var sessionId: String
+    public init(sessionId: String) { self.sessionId = sessionId }
+}
+
+public struct LeaveViewer: Sendable, Equatable {
+    public var sessionId: String
+    public var reason: ViewerLeftReason
+    public init(sessionId: String, reason: ViewerLeftReason = .closed) { self.sessionId = sessionId; self.reason = reason }
+}
+
+public struct SetSubscriptionTiers: Sendable, Equatable {
+    public var channelId: String
+    public var actorId: String
+    public var tiers: [SubscriptionTier]
+    public var subscribersWatchPaidFree: Bool
+    public init(channelId: String, actorId: String, tiers: [SubscriptionTier], subscribersWatchPaidFree: Bool) {
+        self.channelId = channelId; self.actorId = actorId; self.tiers = tiers; self.subscribersWatchPaidFree = subscribersWatchPaidFree
+    }
+}
+
+public struct Subscribe: Sendable, Equatable {
+    public var subscriptionId: String
+    public var viewerId: String
+    public var channelId: String
+    public var tier: String
+    public init(subscriptionId: String, viewerId: String, channelId: String, tier: String) {
+        self.subscriptionId = subscriptionId; self.viewerId = viewerId; self.channelId = channelId; self.tier = tier
+    }
+}
+
+public struct CancelSubscription: Sendable, Equatable {
+    public var subscriptionId: String
+    public var actorId: String
+    public init(subscriptionId: String, actorId: String) { self.subscriptionId = subscriptionId; self.actorId = actorId }
+}
+
+public struct RequestPayout: Sendable, Equatable {
+    public var payoutId: String
+    public var creatorId: String
+    public var tokens: Int64
+    public var destination: String
+    public init(payoutId: String, creatorId: String, tokens: Int64, destination: String) {
+        self.payoutId = payoutId; self.creatorId = creatorId; self.tokens = tokens; self.destination = destination
+    }
+}
+
+/// An admin's decision on a payout.
+public struct DecidePayout: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case approve
+        case reject(reason: String)
+        case markPaid(providerRef: String)
+    }
+    public var payoutId: String
+    public var actorId: String
+    public var action: Action
+    public init(payoutId: String, actorId: String, action: Action) {
+        self.payoutId = payoutId; self.actorId = actorId; self.action = action
+    }
+}
+
+public struct RecordPurchase: Sendable, Equatable {
+    public var purchaseId: String
+    public var accountId: String
+    public var packageId: String
+    public var amount: Money
+    public var provider: String
+    public var providerRef: String
+    public init(purchaseId: String, accountId: String, packageId: String, amount: Money, provider: String, providerRef: String) {
+        self.purchaseId = purchaseId; self.accountId = accountId; self.packageId = packageId; self.amount = amount
+        self.provider = provider; self.providerRef = providerRef
+    }
 }
 
 public struct RegisterAccount: Sendable, Equatable {

@@ -1,9 +1,12 @@
+import MarqueeCore
+
 /// The Decider (Emmett's pattern): `initialState`, `decide(command, state) -> [event]`,
 /// `evolve(state, event) -> state`. Pure and clock-free: no I/O, no randomness, no wall clock.
 public enum Decider {
     public static let initialState = DomainState()
 
-    public static func decide(_ command: Command, state: DomainState, config: DomainConfig) throws(DomainError) -> [DomainEvent] {
+    /// `now` is the writer's clock at decision time: the only time a decision may depend on.
+    public static func decide(_ command: Command, state: DomainState, config: DomainConfig, now: Timestamp) throws(DomainError) -> [DomainEvent] {
         switch command {
         case .registerAccount(let c): return try decideRegister(c, state)
         case .changeRole(let c): return try decideChangeRole(c, state)
@@ -14,6 +17,20 @@ public enum Decider {
         case .rotateStreamKey(let c): return try decideRotateStreamKey(c, state)
         case .grantTokens(let c): return try decideGrant(c, state, config)
         case .sendGift(let c): return try decideGift(c, state, config)
+        case .startStream(let c): return try decideStartStream(c, state, now)
+        case .endStream(let c): return try decideEndStream(c, state, config, now)
+        case .joinViewer(let c): return try decideJoin(c, state, config, now)
+        case .disconnectViewer(let c): return try decideDisconnect(c, state, config, now)
+        case .reconnectViewer(let c): return try decideReconnect(c, state, config, now)
+        case .leaveViewer(let c): return try decideLeave(c, state, config, now)
+        case .suspendSessions(let at): return decideSuspendSessions(at: at, state)
+        case .tick: return decideTick(state, config, now)
+        case .setSubscriptionTiers(let c): return try decideSetTiers(c, state, config)
+        case .subscribe(let c): return try decideSubscribe(c, state, config, now)
+        case .cancelSubscription(let c): return try decideCancel(c, state, now)
+        case .requestPayout(let c): return try decideRequestPayout(c, state, config)
+        case .decidePayout(let c): return try decidePayoutDecision(c, state)
+        case .recordPurchase(let c): return try decidePurchase(c, state, config)
         }
     }
 
@@ -34,6 +51,11 @@ public enum Decider {
         let actor = try activeActor(id, state)
         guard actor.role == .admin else { throw .forbidden("only an admin may \(action)") }
         return actor
+    }
+
+    /// A new thing's id must never have been used.
+    static func requireFreshId(_ id: String, _ state: DomainState) throws(DomainError) {
+        guard !id.isEmpty, !state.usedIds.contains(id) else { throw .conflict("the id \(id) is already used") }
     }
 
     static func requireText(_ text: String, field: String, min: Int, max: Int) throws(DomainError) {

@@ -11,6 +11,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case accountSuspended(String)
     case insufficientTokens(balance: Int64, needed: Int64)
     case conflict(String)
+    case unknownPayout(String)
+    case insufficientEarnings(earnings: Int64, needed: Int64)
 
     /// A coarse class for mapping to transport status codes.
     public enum Kind: Sendable { case invalid, notFound, forbidden, conflict, unprocessable }
@@ -18,10 +20,10 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     public var kind: Kind {
         switch self {
         case .invalid: return .invalid
-        case .unknownAccount, .unknownChannel, .unknownGift: return .notFound
+        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout: return .notFound
         case .forbidden, .accountSuspended: return .forbidden
         case .handleTaken, .slugTaken, .conflict: return .conflict
-        case .insufficientTokens: return .unprocessable
+        case .insufficientTokens, .insufficientEarnings: return .unprocessable
         }
     }
 
@@ -37,6 +39,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case .accountSuspended(let account): return "the account '\(account)' is suspended"
         case .insufficientTokens(let balance, let needed): return "insufficient tokens: the wallet holds \(balance), this needs \(needed)"
         case .conflict(let reason): return reason
+        case .unknownPayout(let payout): return "no payout '\(payout)'"
+        case .insufficientEarnings(let earnings, let needed): return "insufficient earnings: \(earnings) tokens can be paid out, this needs \(needed)"
         }
     }
 }

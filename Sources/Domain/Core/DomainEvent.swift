@@ -12,12 +12,50 @@ public enum DomainEvent: Sendable, Equatable {
     case channelStreamKeyRotated(ChannelStreamKeyRotated)
     case tokensGranted(TokensGranted)
     case giftSent(GiftSent)
+    case streamStarted(StreamStarted)
+    case streamEnded(StreamEnded)
+    case viewerJoined(ViewerJoined)
+    case viewerDisconnected(ViewerDisconnected)
+    case viewerReconnected(ViewerReconnected)
+    case viewerLeft(ViewerLeft)
+    case minuteBilled(MinuteBilled)
+    case billingStopped(BillingStopped)
+    case tokensPurchased(TokensPurchased)
+    case channelSubscriptionTiersSet(ChannelSubscriptionTiersSet)
+    case subscriptionStarted(SubscriptionCharged)
+    case subscriptionRenewed(SubscriptionCharged)
+    case subscriptionRenewalFailed(SubscriptionRenewalFailed)
+    case subscriptionCanceled(SubscriptionCanceled)
+    case subscriptionExpired(SubscriptionExpired)
+    case payoutRequested(PayoutRequested)
+    case payoutApproved(PayoutDecided)
+    case payoutRejected(PayoutDecided)
+    case payoutPaid(PayoutDecided)
 
     /// Every type this build can emit, with its current schema version.
     public static let catalog: [(type: String, schema: Int)] = [
         ("account.registered", 1), ("account.role_changed", 1), ("account.suspended", 1), ("account.reinstated", 1),
         ("channel.created", 1), ("channel.updated", 1), ("channel.stream_key_rotated", 1),
         ("tokens.granted", 1), ("gift.sent", 1),
+        ("stream.started", 1),
+        ("stream.ended", 1),
+        ("viewer.joined", 1),
+        ("viewer.disconnected", 1),
+        ("viewer.reconnected", 1),
+        ("viewer.left", 1),
+        ("minute.billed", 1),
+        ("billing.stopped", 1),
+        ("tokens.purchased", 1),
+        ("channel.subscription_tiers_set", 1),
+        ("subscription.started", 1),
+        ("subscription.renewed", 1),
+        ("subscription.renewal_failed", 1),
+        ("subscription.canceled", 1),
+        ("subscription.expired", 1),
+        ("payout.requested", 1),
+        ("payout.approved", 1),
+        ("payout.rejected", 1),
+        ("payout.paid", 1),
     ]
 
     public var type: String {
@@ -31,6 +69,25 @@ public enum DomainEvent: Sendable, Equatable {
         case .channelStreamKeyRotated: return "channel.stream_key_rotated"
         case .tokensGranted: return "tokens.granted"
         case .giftSent: return "gift.sent"
+        case .streamStarted: return "stream.started"
+        case .streamEnded: return "stream.ended"
+        case .viewerJoined: return "viewer.joined"
+        case .viewerDisconnected: return "viewer.disconnected"
+        case .viewerReconnected: return "viewer.reconnected"
+        case .viewerLeft: return "viewer.left"
+        case .minuteBilled: return "minute.billed"
+        case .billingStopped: return "billing.stopped"
+        case .tokensPurchased: return "tokens.purchased"
+        case .channelSubscriptionTiersSet: return "channel.subscription_tiers_set"
+        case .subscriptionStarted: return "subscription.started"
+        case .subscriptionRenewed: return "subscription.renewed"
+        case .subscriptionRenewalFailed: return "subscription.renewal_failed"
+        case .subscriptionCanceled: return "subscription.canceled"
+        case .subscriptionExpired: return "subscription.expired"
+        case .payoutRequested: return "payout.requested"
+        case .payoutApproved: return "payout.approved"
+        case .payoutRejected: return "payout.rejected"
+        case .payoutPaid: return "payout.paid"
         }
     }
 
@@ -48,6 +105,25 @@ public enum DomainEvent: Sendable, Equatable {
         case .channelStreamKeyRotated(let e): return Streams.channel(e.channelId)
         case .tokensGranted(let e): return Streams.wallet(e.accountId)
         case .giftSent(let e): return Streams.wallet(e.fromAccountId)
+        case .streamStarted(let e): return Streams.channel(e.channelId)
+        case .streamEnded(let e): return Streams.channel(e.channelId)
+        case .viewerJoined(let e): return Streams.stream(e.streamId)
+        case .viewerDisconnected(let e): return Streams.stream(e.streamId)
+        case .viewerReconnected(let e): return Streams.stream(e.streamId)
+        case .viewerLeft(let e): return Streams.stream(e.streamId)
+        case .minuteBilled(let e): return Streams.wallet(e.viewerId)
+        case .billingStopped(let e): return Streams.wallet(e.viewerId)
+        case .tokensPurchased(let e): return Streams.wallet(e.accountId)
+        case .channelSubscriptionTiersSet(let e): return Streams.channel(e.channelId)
+        case .subscriptionStarted(let e): return Streams.subscription(e.subscriptionId)
+        case .subscriptionRenewed(let e): return Streams.subscription(e.subscriptionId)
+        case .subscriptionRenewalFailed(let e): return Streams.subscription(e.subscriptionId)
+        case .subscriptionCanceled(let e): return Streams.subscription(e.subscriptionId)
+        case .subscriptionExpired(let e): return Streams.subscription(e.subscriptionId)
+        case .payoutRequested(let e): return Streams.earnings(e.creatorId)
+        case .payoutApproved(let e): return Streams.earnings(e.creatorId)
+        case .payoutRejected(let e): return Streams.earnings(e.creatorId)
+        case .payoutPaid(let e): return Streams.earnings(e.creatorId)
         }
     }
 
@@ -63,6 +139,25 @@ public enum DomainEvent: Sendable, Equatable {
         case .channelStreamKeyRotated(let e): return try JSONEncoding.encode(e)
         case .tokensGranted(let e): return try JSONEncoding.encode(e)
         case .giftSent(let e): return try JSONEncoding.encode(e)
+        case .streamStarted(let e): return try JSONEncoding.encode(e)
+        case .streamEnded(let e): return try JSONEncoding.encode(e)
+        case .viewerJoined(let e): return try JSONEncoding.encode(e)
+        case .viewerDisconnected(let e): return try JSONEncoding.encode(e)
+        case .viewerReconnected(let e): return try JSONEncoding.encode(e)
+        case .viewerLeft(let e): return try JSONEncoding.encode(e)
+        case .minuteBilled(let e): return try JSONEncoding.encode(e)
+        case .billingStopped(let e): return try JSONEncoding.encode(e)
+        case .tokensPurchased(let e): return try JSONEncoding.encode(e)
+        case .channelSubscriptionTiersSet(let e): return try JSONEncoding.encode(e)
+        case .subscriptionStarted(let e): return try JSONEncoding.encode(e)
+        case .subscriptionRenewed(let e): return try JSONEncoding.encode(e)
+        case .subscriptionRenewalFailed(let e): return try JSONEncoding.encode(e)
+        case .subscriptionCanceled(let e): return try JSONEncoding.encode(e)
+        case .subscriptionExpired(let e): return try JSONEncoding.encode(e)
+        case .payoutRequested(let e): return try JSONEncoding.encode(e)
+        case .payoutApproved(let e): return try JSONEncoding.encode(e)
+        case .payoutRejected(let e): return try JSONEncoding.encode(e)
+        case .payoutPaid(let e): return try JSONEncoding.encode(e)
         }
     }
 
@@ -84,6 +179,25 @@ public enum DomainEvent: Sendable, Equatable {
         case "channel.updated": return .channelUpdated(try d(ChannelUpdated.self))
         case "channel.stream_key_rotated": return .channelStreamKeyRotated(try d(ChannelStreamKeyRotated.self))
         case "tokens.granted": return .tokensGranted(try d(TokensGranted.self))
+        case "stream.started": return .streamStarted(try d(StreamStarted.self))
+        case "stream.ended": return .streamEnded(try d(StreamEnded.self))
+        case "viewer.joined": return .viewerJoined(try d(ViewerJoined.self))
+        case "viewer.disconnected": return .viewerDisconnected(try d(ViewerDisconnected.self))
+        case "viewer.reconnected": return .viewerReconnected(try d(ViewerReconnected.self))
+        case "viewer.left": return .viewerLeft(try d(ViewerLeft.self))
+        case "minute.billed": return .minuteBilled(try d(MinuteBilled.self))
+        case "billing.stopped": return .billingStopped(try d(BillingStopped.self))
+        case "tokens.purchased": return .tokensPurchased(try d(TokensPurchased.self))
+        case "channel.subscription_tiers_set": return .channelSubscriptionTiersSet(try d(ChannelSubscriptionTiersSet.self))
+        case "subscription.started": return .subscriptionStarted(try d(SubscriptionCharged.self))
+        case "subscription.renewed": return .subscriptionRenewed(try d(SubscriptionCharged.self))
+        case "subscription.renewal_failed": return .subscriptionRenewalFailed(try d(SubscriptionRenewalFailed.self))
+        case "subscription.canceled": return .subscriptionCanceled(try d(SubscriptionCanceled.self))
+        case "subscription.expired": return .subscriptionExpired(try d(SubscriptionExpired.self))
+        case "payout.requested": return .payoutRequested(try d(PayoutRequested.self))
+        case "payout.approved": return .payoutApproved(try d(PayoutDecided.self))
+        case "payout.rejected": return .payoutRejected(try d(PayoutDecided.self))
+        case "payout.paid": return .payoutPaid(try d(PayoutDecided.self))
         case "gift.sent":
             // The hot path of replay: parse once, then read the members directly.
             let value = try JSONValue(parsing: bytes)

@@ -63,4 +63,7 @@ public enum Streams {
     public static func account(_ id: String) -> String { "account-" + id }
     public static func channel(_ id: String) -> String { "channel-" + id }
     public static func wallet(_ accountId: String) -> String { "wallet-" + accountId }
+    public static func stream(_ id: String) -> String { "stream-" + id }
+    public static func subscription(_ id: String) -> String { "subscription-" + id }
+    public static func earnings(_ creatorId: String) -> String { "earnings-" + creatorId }
 }

@@ -32,3 +32,19 @@ public struct GiftSent: Codable, Sendable, Equatable {
         self.feeTokens = feeTokens; self.message = message
     }
 }
+
+/// `tokens.purchased` [wallet of the buyer]: tokens bought with real money (a verified payment
+/// provider notification). `providerRef` is the provider's event id (idempotency key).
+public struct TokensPurchased: Codable, Sendable, Equatable {
+    public var purchaseId: String
+    public var accountId: String
+    public var packageId: String
+    public var tokens: Int64
+    public var amount: Money
+    public var provider: String
+    public var providerRef: String
+    public init(purchaseId: String, accountId: String, packageId: String, tokens: Int64, amount: Money, provider: String, providerRef: String) {
+        self.purchaseId = purchaseId; self.accountId = accountId; self.packageId = packageId; self.tokens = tokens
+        self.amount = amount; self.provider = provider; self.providerRef = providerRef
+    }
+}

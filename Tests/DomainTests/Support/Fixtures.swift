@@ -14,15 +14,25 @@ extension DomainConfig {
             GiftType(name: "rocket", tokens: 500),
         ],
         maxTokensPerCommand: 1_000_000_000,
-        maxGiftQuantity: 1000
+        maxGiftQuantity: 1000,
+        billingPeriodMillis: 60_000,
+        reconnectGraceMillis: 60_000,
+        subscriptionPeriodMillis: 30 * 86_400_000,
+        renewalRetryMillis: 86_400_000,
+        renewalRetries: 3,
+        payout: PayoutPolicy(minimumTokens: 1000, currency: "USD", minorUnits: 1, perTokens: 1),
+        tokenPackages: [TokenPackage(id: "tokens-100", tokens: 100, price: Money(currency: "USD", minor: 199))]
     )
 
     func with(feeBasisPoints: Int64? = nil, giftCatalog: [GiftType]? = nil,
-              maxTokensPerCommand: Int64? = nil, maxGiftQuantity: Int? = nil) -> DomainConfig {
-        DomainConfig(feeBasisPoints: feeBasisPoints ?? self.feeBasisPoints,
-                     giftCatalog: giftCatalog ?? self.giftCatalog,
-                     maxTokensPerCommand: maxTokensPerCommand ?? self.maxTokensPerCommand,
-                     maxGiftQuantity: maxGiftQuantity ?? self.maxGiftQuantity)
+              maxTokensPerCommand: Int64? = nil, maxGiftQuantity: Int? = nil, payout: PayoutPolicy? = nil) -> DomainConfig {
+        var copy = self
+        copy.feeBasisPoints = feeBasisPoints ?? self.feeBasisPoints
+        copy.giftCatalog = giftCatalog ?? self.giftCatalog
+        copy.maxTokensPerCommand = maxTokensPerCommand ?? self.maxTokensPerCommand
+        copy.maxGiftQuantity = maxGiftQuantity ?? self.maxGiftQuantity
+        copy.payout = payout ?? self.payout
+        return copy
     }
 }
 

@@ -1,4 +1,5 @@
 import Domain
+import MarqueeCore
 import Testing
 
 /// Emmett-style decider specs: `given(history).when(command).then(events)` or `.thenThrows(error)`.
@@ -21,9 +22,9 @@ struct Given {
         self.state = history.reduce(Decider.initialState) { Decider.evolve($0, $1) }
     }
 
-    func when(_ command: Command) -> When {
+    func when(_ command: Command, at now: Timestamp = T.zero) -> When {
         let result: Result<[DomainEvent], DomainError>
-        do { result = .success(try Decider.decide(command, state: state, config: config)) } catch {
+        do { result = .success(try Decider.decide(command, state: state, config: config, now: now)) } catch {
             result = .failure(error)
         }
         return When(before: state, command: command, result: result)
@@ -70,4 +71,11 @@ struct When {
         try #require(events.count == 1, "expected one event, got \(events)", sourceLocation: sourceLocation)
         return events[0]
     }
+}
+
+/// Times in specs: `T.zero` is a fixed instant, `T.s(61)` is 61 s later.
+enum T {
+    static let zero = Timestamp(milliseconds: 1_767_225_600_000)  // 2026-01-01T00:00:00Z
+    static func s(_ seconds: Int64) -> Timestamp { zero.adding(seconds: seconds) }
+    static func ms(_ milliseconds: Int64) -> Timestamp { zero.adding(milliseconds: milliseconds) }
 }
