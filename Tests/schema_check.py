@@ -47,6 +47,9 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_SCHEMAS = REPO / "EventSchemas"
 CATALOG_SOURCE = REPO / "Sources" / "Domain" / "Core" / "DomainEvent.swift"
 
+# Types that split a payment: creatorTokens + feeTokens must equal tokens.
+SPLIT_TYPES = {"gift.sent", "minute.billed", "subscription.started", "subscription.renewed"}
+
 # The stream of each type is "<prefix>-<data[field]>" (DomainEvent.stream in Swift).
 STREAM_OF_TYPE = {
     "account.registered": ("account", "accountId"),
@@ -58,6 +61,25 @@ STREAM_OF_TYPE = {
     "channel.stream_key_rotated": ("channel", "channelId"),
     "tokens.granted": ("wallet", "accountId"),
     "gift.sent": ("wallet", "fromAccountId"),
+    "tokens.purchased": ("wallet", "accountId"),
+    "stream.started": ("channel", "channelId"),
+    "stream.ended": ("channel", "channelId"),
+    "channel.subscription_tiers_set": ("channel", "channelId"),
+    "viewer.joined": ("stream", "streamId"),
+    "viewer.disconnected": ("stream", "streamId"),
+    "viewer.reconnected": ("stream", "streamId"),
+    "viewer.left": ("stream", "streamId"),
+    "minute.billed": ("wallet", "viewerId"),
+    "billing.stopped": ("wallet", "viewerId"),
+    "subscription.started": ("subscription", "subscriptionId"),
+    "subscription.renewed": ("subscription", "subscriptionId"),
+    "subscription.renewal_failed": ("subscription", "subscriptionId"),
+    "subscription.canceled": ("subscription", "subscriptionId"),
+    "subscription.expired": ("subscription", "subscriptionId"),
+    "payout.requested": ("earnings", "creatorId"),
+    "payout.approved": ("earnings", "creatorId"),
+    "payout.rejected": ("earnings", "creatorId"),
+    "payout.paid": ("earnings", "creatorId"),
 }
 
 
@@ -191,7 +213,7 @@ class EventChecker:
             expected = f"{prefix}-{data[field]}"
             if event.get("stream") != expected:
                 problems.append(("/stream", f"{type_} belongs to stream {expected!r}, not {event.get('stream')!r}"))
-        if type_ == "gift.sent" and data["creatorTokens"] + data["feeTokens"] != data["tokens"]:
+        if type_ in SPLIT_TYPES and data["creatorTokens"] + data["feeTokens"] != data["tokens"]:
             problems.append(("/data", f"creatorTokens + feeTokens = {data['creatorTokens'] + data['feeTokens']}, "
                                       f"but tokens = {data['tokens']}"))
         return problems

@@ -1,3 +1,4 @@
+import COpenSSL
 import MarqueeJSON
 
 /// The exported form of an event: one JSON object per line (JSON Lines), used by
@@ -29,4 +30,24 @@ public enum Digest {
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] { HashChain.sha256(bytes) }
     public static func sha256Hex(_ string: String) -> String { hex(HashChain.sha256(Array(string.utf8))) }
     public static func hex(_ bytes: [UInt8]) -> String { HashChain.hex(bytes) }
+
+    /// HMAC-SHA256 (RFC 2104) of `message` under `key` (OpenSSL).
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 32
+        key.withUnsafeBufferPointer { k in
+            message.withUnsafeBufferPointer { m in
+                _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress, m.count, &out, &length)
+            }
+        }
+        return out
+    }
+
+    /// Compares secrets in time that does not depend on where they differ.
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for i in a.indices { difference |= a[i] ^ b[i] }
+        return difference == 0
+    }
 }

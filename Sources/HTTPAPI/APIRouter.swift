@@ -15,6 +15,9 @@ public enum APIRouter {
         ChannelRoutes(deps: deps).add(to: api)
         WalletRoutes(deps: deps).add(to: api)
         AdminRoutes(deps: deps).add(to: api)
+        SubscriptionRoutes(deps: deps).add(to: api)
+        PayoutRoutes(deps: deps).add(to: api)
+        PaymentRoutes(deps: deps).add(to: api)
         return router
     }
 }

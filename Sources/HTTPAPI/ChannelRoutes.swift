@@ -22,6 +22,7 @@ struct ChannelRoutes: Sendable {
         var id: String; var slug: String; var ownerId: String; var ownerHandle: String; var title: String
         var access: ChannelAccess; var pricePerMinute: Int64; var ageRestricted: Bool
         var createdAt: String; var updatedAt: String
+        var liveStreamId: String?; var subscriptionTiers: [SubscriptionTier]; var subscribersWatchPaidFree: Bool
         /// Only in answers to the channel's owner.
         var streamKey: String?
     }
@@ -60,7 +61,8 @@ struct ChannelRoutes: Sendable {
         }
         return ChannelResponse(id: c.id, slug: c.slug, ownerId: c.ownerId, ownerHandle: c.ownerHandle, title: c.title, access: c.access,
                                pricePerMinute: c.pricePerMinute, ageRestricted: c.ageRestricted, createdAt: c.createdAt,
-                               updatedAt: c.updatedAt, streamKey: key)
+                               updatedAt: c.updatedAt, liveStreamId: c.liveStreamId, subscriptionTiers: c.subscriptionTiers,
+                               subscribersWatchPaidFree: c.subscribersWatchPaidFree, streamKey: key)
     }
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {

@@ -20,8 +20,12 @@ public struct APIConfig: Sendable {
     public var bcryptCost: UInt8
     public var sessionTTLMillis: Int64
     public var maxBodyBytes: Int
+    /// `MARQUEE_STRIPE_WEBHOOK_SECRET` (`whsec_…`): without it the Stripe webhook answers 503.
+    public var stripeWebhookSecret: String?
 
-    public init(domain: DomainConfig, bcryptCost: UInt8 = 12, sessionTTLMillis: Int64 = 30 * 86_400_000, maxBodyBytes: Int = 64 * 1024) {
+    public init(domain: DomainConfig, bcryptCost: UInt8 = 12, sessionTTLMillis: Int64 = 30 * 86_400_000, maxBodyBytes: Int = 64 * 1024,
+                stripeWebhookSecret: String? = nil) {
+        self.stripeWebhookSecret = stripeWebhookSecret
         self.domain = domain
         self.bcryptCost = bcryptCost
         self.sessionTTLMillis = sessionTTLMillis

@@ -20,6 +20,9 @@ public struct ServerParts: Sendable {
     public let projections: ProjectionRunner
     public let deps: APIDependencies
     public let lock: DataDirLock
+    /// The command interface of streams and viewer sessions (the SFU calls it).
+    public let viewing: ViewingSessions
+    public let scheduler: Scheduler
     /// The admin password when this start generated it (first start, no MARQUEE_ADMIN_PASSWORD).
     public let generatedAdminPassword: String?
 }
@@ -44,6 +47,7 @@ public enum MarqueeServer {
         let ids = ids ?? RandomIDGenerator(clock: clock)
 
         let generated = try await bootstrapAdmin(writer: writer, config: config, ids: ids, logger: logger)
+        try await suspendSessions(writer: writer, logPath: logPath(config.dataDir), logger: logger)
 
         let projections = ProjectionRunner(readModelPath: readModelPath(config.dataDir), logPath: logPath(config.dataDir),
                                            logHead: writer.watcher)
@@ -54,16 +58,21 @@ public enum MarqueeServer {
         let deps = APIDependencies(
             writer: writer, logHead: writer.watcher, projected: projections.projected,
             events: .readOnly(path: logPath(config.dataDir)), readModels: .readOnly(path: readModelPath(config.dataDir)),
-            config: APIConfig(domain: config.domain, bcryptCost: config.bcryptCost, sessionTTLMillis: config.sessionTTLHours * 3_600_000),
+            config: APIConfig(domain: config.domain, bcryptCost: config.bcryptCost, sessionTTLMillis: config.sessionTTLHours * 3_600_000,
+                              stripeWebhookSecret: config.stripeWebhookSecret),
             clock: clock, ids: ids, metrics: registry)
         let router = try await APIRouter.build(deps)
+        let scheduler = Scheduler(writer: writer, clock: clock, logger: logger)
+        let viewing = ViewingSessions(ids: ids) { envelope in try await writer.submit(envelope) }
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "marquee"),
-            services: [WriterService(writer: writer, lock: lock), ProjectionService(runner: projections, logger: logger)],
+            services: [WriterService(writer: writer, lock: lock, clock: clock), ProjectionService(runner: projections, logger: logger),
+                       scheduler],
             onServerRunning: onServerRunning,
             logger: logger)
-        return (app, ServerParts(writer: writer, projections: projections, deps: deps, lock: lock, generatedAdminPassword: generated))
+        return (app, ServerParts(writer: writer, projections: projections, deps: deps, lock: lock, viewing: viewing,
+                                scheduler: scheduler, generatedAdminPassword: generated))
     }
 
     /// On an empty log, registers the account `admin` (role admin) with MARQUEE_ADMIN_PASSWORD or a
@@ -89,6 +98,22 @@ public enum MarqueeServer {
         return nil
     }
 
+    /// After a crash the viewers' media connections are gone: every session the log still shows
+    /// as connected is disconnected as of the last moment the log proves the server was alive
+    /// (its newest event), so no time is billed for the downtime; a viewer who comes back within
+    /// the grace period resumes, the others end at the next tick.
+    static func suspendSessions(writer: LogWriter<DomainHandler>, logPath: String, logger: Logger) async throws {
+        let last = try ConnectionPool.readOnly(path: logPath).withConnection { connection in
+            try connection.rows("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1").first?.first?.string
+        }
+        guard let text = last, let lastAlive = Timestamp(rfc3339: text) else { return }
+        let answer = try await writer.submit(CommandEnvelope(.domain(.suspendSessions(at: lastAlive)),
+                                                             meta: RequestMeta(correlationId: "recovery")))
+        if !answer.events.isEmpty {
+            logger.notice("viewing sessions from before the restart are disconnected", metadata: ["sessions": "\(answer.events.count)"])
+        }
+    }
+
     static func generatePassword() -> String {
         let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         var rng = SystemRandomNumberGenerator()
@@ -111,8 +136,11 @@ public enum MarqueeServer {
 struct WriterService: Service {
     let writer: LogWriter<DomainHandler>
     let lock: DataDirLock
+    let clock: any WallClock
     func run() async throws {
         try? await gracefulShutdown()
+        // Media connections end with the process: record that now, so the downtime is not billed.
+        _ = try? await writer.submit(CommandEnvelope(.domain(.suspendSessions(at: clock.now())), meta: RequestMeta(correlationId: "shutdown")))
         writer.shutdown()
     }
 }

@@ -12,6 +12,7 @@ public struct ServerConfig: Sendable {
     public var bcryptCost: UInt8
     public var sessionTTLHours: Int64
     public var logLevel: Logger.Level
+    public var stripeWebhookSecret: String?
 
     public init(dataDir: String = "./data", httpHost: String = "0.0.0.0", httpPort: Int = 8080, adminPassword: String? = nil,
                 domain: DomainConfig = DomainConfig(), bcryptCost: UInt8 = 12, sessionTTLHours: Int64 = 720,
@@ -52,6 +53,26 @@ public struct ServerConfig: Sendable {
             guard let value = Int64(ttl), value > 0, value <= 24 * 365 else { throw Invalid(description: "MARQUEE_SESSION_TTL_HOURS must be 1 to 8760") }
             config.sessionTTLHours = value
         }
+        config.stripeWebhookSecret = environment["MARQUEE_STRIPE_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        func seconds(_ name: String, _ range: ClosedRange<Int64>) throws -> Int64? {
+            guard let text = environment[name] else { return nil }
+            guard let value = Int64(text), range.contains(value) else {
+                throw Invalid(description: "\(name) must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value * 1000
+        }
+        if let period = try seconds("MARQUEE_BILLING_PERIOD_SECONDS", 1...3600) { config.domain.billingPeriodMillis = period }
+        if let grace = try seconds("MARQUEE_RECONNECT_GRACE_SECONDS", 1...3600) { config.domain.reconnectGraceMillis = grace }
+        if let period = try seconds("MARQUEE_SUBSCRIPTION_PERIOD_SECONDS", 1...366 * 86_400) { config.domain.subscriptionPeriodMillis = period }
+        if let retry = try seconds("MARQUEE_RENEWAL_RETRY_SECONDS", 1...30 * 86_400) { config.domain.renewalRetryMillis = retry }
+        if let packages = environment["MARQUEE_TOKEN_PACKAGES"] { config.domain.tokenPackages = try parsePackages(packages) }
+        if let minimum = environment["MARQUEE_PAYOUT_MINIMUM_TOKENS"] {
+            guard let value = Int64(minimum), (1...1_000_000_000).contains(value) else {
+                throw Invalid(description: "MARQUEE_PAYOUT_MINIMUM_TOKENS must be a whole number from 1 to 1000000000")
+            }
+            config.domain.payout.minimumTokens = value
+        }
+        if let rate = environment["MARQUEE_PAYOUT_RATE"] { try parsePayoutRate(rate, into: &config.domain.payout) }
         if let level = environment["MARQUEE_LOG_LEVEL"] {
             guard let value = Logger.Level(rawValue: level.lowercased()) else { throw Invalid(description: "MARQUEE_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
             config.logLevel = value
@@ -102,4 +123,35 @@ public struct ServerConfig: Sendable {
         guard !gifts.isEmpty else { throw Invalid(description: "MARQUEE_GIFT_CATALOG must list at least one gift") }
         return gifts
     }
+
+    /// `id:tokens:CURRENCY:minor,…`, e.g. `tokens-100:100:USD:199`.
+    public static func parsePackages(_ text: String) throws -> [TokenPackage] {
+        var packages: [TokenPackage] = []
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: ":").map(String.init)
+            guard parts.count == 4, Validation.giftNameProblem(parts[0]) == nil, !packages.contains(where: { $0.id == parts[0] }),
+                  let tokens = Int64(parts[1]), (1...1_000_000_000).contains(tokens), isCurrency(parts[2]),
+                  let minor = Int64(parts[3]), (1...100_000_000_000).contains(minor) else {
+                throw Invalid(description: "MARQUEE_TOKEN_PACKAGES must be 'id:tokens:CURRENCY:minor,…' with unique ids (lowercase letters, digits, '_', '-'), 1 to 1000000000 tokens, a 3-letter currency and a positive price in minor units (bad entry '\(entry)')")
+            }
+            packages.append(TokenPackage(id: parts[0], tokens: tokens, price: Money(currency: parts[2], minor: minor)))
+        }
+        guard !packages.isEmpty else { throw Invalid(description: "MARQUEE_TOKEN_PACKAGES must list at least one package") }
+        return packages
+    }
+
+    /// `CURRENCY:minor/tokens`, e.g. `USD:1/1` (a cent a token) or `EUR:9/10`.
+    public static func parsePayoutRate(_ text: String, into policy: inout PayoutPolicy) throws {
+        let parts = text.split(separator: ":").map(String.init)
+        let fraction = parts.count == 2 ? parts[1].split(separator: "/").map(String.init) : []
+        guard parts.count == 2, isCurrency(parts[0]), fraction.count == 2, let minor = Int64(fraction[0]), let per = Int64(fraction[1]),
+              (0...1_000_000).contains(minor), (1...1_000_000).contains(per) else {
+            throw Invalid(description: "MARQUEE_PAYOUT_RATE must be 'CURRENCY:minorUnits/tokens', e.g. USD:1/1 for one cent per token")
+        }
+        policy.currency = parts[0]
+        policy.minorUnits = minor
+        policy.perTokens = per
+    }
+
+    static func isCurrency(_ text: String) -> Bool { text.utf8.count == 3 && text.utf8.allSatisfy { (65...90).contains($0) } }
 }

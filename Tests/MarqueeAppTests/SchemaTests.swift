@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import HTTPTypes
+import MarqueeCore
 import Testing
 
 /// Every event type the code can emit, produced through the HTTP API, exported with the
@@ -24,7 +25,8 @@ struct SchemaTests {
         let directory = try TemporaryDirectory("schemas")
         defer { directory.remove() }
         let dataDir = try directory.directory("data")
-        try await LiveServer.run(dataDir: dataDir) { api, admin in
+        let clock = ManualClock()
+        try await LiveServer.runParts(config: LiveServer.economyConfig(dataDir: dataDir), clock: clock) { api, admin, parts in
             let carol = try await api.account("carol", role: "creator")
             let victor = try await api.account("victor")
             _ = try await api.register("mod", role: "moderator", token: admin)                  // account.registered (moderator)
@@ -58,6 +60,8 @@ struct SchemaTests {
             // Admin routes are admin-only and reject unknown accounts.
             expectProblem(try await api.post("/api/v1/admin/accounts/mod/suspend", #"{"reason":"x"}"#, token: carol.token), 403, "forbidden", "suspend by a creator")
             expectProblem(try await api.post("/api/v1/admin/accounts/nobody/suspend", #"{"reason":"x"}"#, token: admin), 404, "not-found", "suspend nobody")
+            // streams, viewers, minutes, purchases, subscriptions and payouts (issue 3)
+            try await EconomyScenario.play(api, admin, parts, clock)
         }
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
 

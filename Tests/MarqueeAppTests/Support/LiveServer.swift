@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import MarqueeApp
 import MarqueeCore
+import Domain
 import Testing
 
 /// An in-process Marquee server on 127.0.0.1, port 0, driven through HummingbirdTesting's
@@ -14,6 +15,32 @@ enum LiveServer {
 
     static func config(dataDir: String) -> ServerConfig {
         ServerConfig(dataDir: dataDir, httpHost: "127.0.0.1", httpPort: 0, adminPassword: adminPassword, bcryptCost: 4)
+    }
+
+    /// The economy settings tests use: short periods so a manual clock can cross them, a low
+    /// payout minimum and a Stripe signing secret.
+    static let stripeSecret = "whsec_test_secret"
+    static func economyConfig(dataDir: String) -> ServerConfig {
+        var config = config(dataDir: dataDir)
+        config.domain.subscriptionPeriodMillis = 3_600_000
+        config.domain.renewalRetryMillis = 600_000
+        config.domain.payout = PayoutPolicy(minimumTokens: 10, currency: "USD", minorUnits: 1, perTokens: 1)
+        config.stripeWebhookSecret = stripeSecret
+        return config
+    }
+
+    /// `run` with the server's parts (the SFU's command interface, the scheduler) in reach.
+    static func runParts<Value: Sendable>(config: ServerConfig, clock: any WallClock,
+                                          _ body: @escaping @Sendable (_ api: API, _ admin: String, _ parts: ServerParts) async throws -> Value)
+        async throws -> Value {
+        var logger = Logger(label: "marquee-apptests")
+        logger.logLevel = .warning
+        let (app, parts) = try await MarqueeServer.make(config: config, clock: clock, logger: logger)
+        return try await app.test(.live) { client in
+            let api = API(client)
+            let admin = try await api.login("admin", password: adminPassword)
+            return try await body(api, admin, parts)
+        }
     }
 
     /// Starts a server on `dataDir`, logs in as the bootstrap admin, runs `body`, shuts down.
