@@ -35,6 +35,14 @@ public struct Scheduler: Service {
     }
 
     public func run() async throws {
+        do {
+            try await loop()
+        } catch is CancellationError {
+            // graceful shutdown
+        }
+    }
+
+    private func loop() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 var wait = maxWaitMillis

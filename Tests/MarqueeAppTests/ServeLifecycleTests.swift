@@ -90,6 +90,48 @@ struct ServeLifecycleTests {
         }
     }
 
+    @Test("the economy's MARQUEE_* settings reach a served binary; bad values stop serve with a message")
+    func economyFromEnvironment() async throws {
+        let directory = try TemporaryDirectory("economy-config")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let environment = ["MARQUEE_ADMIN_PASSWORD": ServerProcess.adminPassword, "MARQUEE_STRIPE_WEBHOOK_SECRET": "whsec_env",
+                           "MARQUEE_TOKEN_PACKAGES": "mini:10:EUR:99,maxi:1000:EUR:8999", "MARQUEE_PAYOUT_RATE": "EUR:9/10",
+                           "MARQUEE_PAYOUT_MINIMUM_TOKENS": "5", "MARQUEE_BILLING_PERIOD_SECONDS": "2"]
+        let server = try await ServerProcess.start(arguments: ["serve", "--data-dir", dataDir, "--http", "127.0.0.1:0"],
+                                                   environment: environment, logPath: directory.file("serve.log"))
+        do {
+            try await server.withAPI { api in
+                let packages = try await api.get("/api/v1/wallet/packages").json()
+                #expect(packages["packages"]?.array?.map { $0["id"]?.string ?? "?" } == ["mini", "maxi"], "\(packages)")
+                let victor = try await api.account("victor")
+                let body = checkoutCompleted(event: "evt_env", account: victor.id, package: "mini", total: 99)
+                    .replacingOccurrences(of: #""currency":"usd""#, with: #""currency":"eur""#)
+                let now = Int64(Date().timeIntervalSince1970)
+                let credited = try await api.post("/api/v1/payments/stripe/webhook", body, headers: stripeHeader(body, secret: "whsec_env", at: now))
+                #expect(try credited.json()["tokens"]?.int == 10, "\(credited)")
+                let payouts = try await api.get("/api/v1/payouts", token: victor.token).json()
+                #expect(payouts["policy"]?["minimumTokens"]?.int == 5 && payouts["policy"]?["currency"]?.string == "EUR"
+                        && payouts["policy"]?["minorUnits"]?.int == 9 && payouts["policy"]?["perTokens"]?.int == 10, "\(payouts)")
+            }
+        } catch {
+            try? await server.crash()
+            throw error
+        }
+        #expect(try await server.stop() == 0)
+        for (name, value) in [("MARQUEE_BILLING_PERIOD_SECONDS", "0"), ("MARQUEE_TOKEN_PACKAGES", "mini:10:eur:99"),
+                              ("MARQUEE_PAYOUT_RATE", "EUR:1/0"), ("MARQUEE_PAYOUT_MINIMUM_TOKENS", "-1")] {
+            let refused = try await runMarquee(["serve", "--data-dir", try directory.directory("bad"), "--http", "127.0.0.1:0"],
+                                               environment: [name: value], scratch: directory.path, timeout: .seconds(30))
+            #expect(refused.status != 0, "\(name)=\(value) must stop serve: \(refused)")
+            #expect(refused.output.contains(name), "the message names \(name): \(refused)")
+        }
+        let config = try ServerConfig.resolve(dataDir: nil, http: nil, environment: ["MARQUEE_BILLING_PERIOD_SECONDS": "2",
+                                                                                     "MARQUEE_RECONNECT_GRACE_SECONDS": "7"])
+        #expect(config.domain.billingPeriodMillis == 2000 && config.domain.reconnectGraceMillis == 7000)
+        #expect(ServerConfig().domain.billingPeriodMillis == 60_000 && ServerConfig().domain.reconnectGraceMillis == 60_000)
+    }
+
     @Test("serve refuses a MARQUEE_ADMIN_PASSWORD the API would refuse (under 8 characters, over bcrypt's 72 bytes)")
     func adminPasswordPolicy() async throws {
         let directory = try TemporaryDirectory("admin-password")

@@ -76,8 +76,8 @@ struct PaymentRoutes: Sendable {
         do {
             let signature = try StripeSignature(header: header)
             try signature.verify(payload: payload, secret: secret, nowSeconds: deps.clock.now().milliseconds / 1000)
-        } catch let failure as StripeSignature.Failure {
-            throw Problem(.badRequest, "invalid-signature", "Invalid signature", detail: failure.description)
+        } catch {
+            throw Problem(.badRequest, "invalid-signature", "Invalid signature", detail: error.description)
         }
         let event: StripeEvent
         do { event = try StripeEvent(json: payload) } catch {

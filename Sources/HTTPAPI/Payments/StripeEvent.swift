@@ -13,6 +13,9 @@ public struct StripeEvent: Sendable, Equatable {
         public var accountId: String
         public var packageId: String
         public var amount: Money
+        public init(sessionId: String, accountId: String, packageId: String, amount: Money) {
+            self.sessionId = sessionId; self.accountId = accountId; self.packageId = packageId; self.amount = amount
+        }
     }
 
     public struct Ignored: Error, Sendable, Equatable { public var reason: String }
