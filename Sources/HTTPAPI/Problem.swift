@@ -54,9 +54,10 @@ public struct Problem: HTTPResponseError, Sendable {
         case .invalid: self.init(.unprocessableContent, "invalid-value", "Invalid value", detail: error.description)
         case .handleTaken, .slugTaken: self.init(.conflict, "already-taken", "Already taken", detail: error.description)
         case .conflict: self.init(.conflict, "conflict", "Conflict", detail: error.description)
-        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout: self.init(.notFound, "not-found", "Not found", detail: error.description)
+        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout, .unknownMessage, .unknownPoll: self.init(.notFound, "not-found", "Not found", detail: error.description)
         case .forbidden, .accountSuspended: self.init(.forbidden, "forbidden", "Forbidden", detail: error.description)
         case .insufficientTokens: self.init(.unprocessableContent, "insufficient-tokens", "Insufficient tokens", detail: error.description)
+        case .rateLimited: self.init(.tooManyRequests, "rate-limited", "Too many requests", detail: error.description)
         case .insufficientEarnings: self.init(.unprocessableContent, "insufficient-earnings", "Insufficient earnings", detail: error.description)
         }
     }

@@ -196,6 +196,10 @@ public final class Projector {
                     try run("UPDATE streams SET viewers_now = viewers_now - 1 WHERE stream_id = ?1", [.text(e.streamId)])
                 case .billingStopped(let e):
                     try run("UPDATE viewing_sessions SET billing_stopped = ?2 WHERE session_id = ?1", [.text(e.sessionId), .text(e.reason.rawValue)])
+                case .chatMessagePosted, .chatMessageDeleted, .chatUserBanned, .chatUserUnbanned, .chatSettingsChanged,
+                     .chatModeratorAdded, .chatModeratorRemoved, .pollOpened, .pollVoted, .pollClosed, .adCreated, .adBreakStarted,
+                     .adImpression:
+                    try applyEngagement(event, item)
                 }
             }
             if !wallets.isEmpty {
@@ -230,6 +234,67 @@ public final class Projector {
     /// One hash lookup per account and event.
     private func update(_ wallets: inout [String: WalletDelta], _ account: String, _ change: (inout WalletDelta) -> Void) {
         change(&wallets[account, default: WalletDelta()])
+    }
+
+    /// Chat, polls and ads: no money, one row change each.
+    private func applyEngagement(_ event: DomainEvent, _ item: ProjectedEvent) throws {
+        func json<T: Encodable>(_ value: T) throws -> SQLValue { .text(String(decoding: try JSONEncoding.encode(value), as: UTF8.self)) }
+        switch event {
+        case .chatMessagePosted(let e):
+            try run("""
+                INSERT INTO chat_messages(seq, message_id, channel_id, stream_id, author_id, author_handle, text, posted_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                """, [.integer(item.seq), .text(e.messageId), .text(e.channelId), SQLValue(e.streamId), .text(e.authorId),
+                      .text(e.authorHandle), .text(e.text), .text(e.at.rfc3339)])
+        case .chatMessageDeleted(let e):
+            try run("UPDATE chat_messages SET deleted = 1, deleted_by = ?2, delete_reason = ?3 WHERE message_id = ?1",
+                    [.text(e.messageId), .text(e.by), .text(e.reason)])
+        case .chatUserBanned(let e):
+            try run("""
+                INSERT INTO chat_bans(channel_id, user_id, until, reason, by, banned_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                ON CONFLICT(channel_id, user_id) DO UPDATE SET until = excluded.until, reason = excluded.reason, by = excluded.by,
+                    banned_at = excluded.banned_at
+                """, [.text(e.channelId), .text(e.userId), SQLValue(e.until?.rfc3339), .text(e.reason), .text(e.by), .text(item.recordedAt)])
+        case .chatUserUnbanned(let e):
+            try run("DELETE FROM chat_bans WHERE channel_id = ?1 AND user_id = ?2", [.text(e.channelId), .text(e.userId)])
+        case .chatSettingsChanged(let e):
+            try run("""
+                INSERT INTO chat_settings(channel_id, slow_mode_seconds, subscribers_only, blocked_terms) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT(channel_id) DO UPDATE SET slow_mode_seconds = excluded.slow_mode_seconds,
+                    subscribers_only = excluded.subscribers_only, blocked_terms = excluded.blocked_terms
+                """, [.text(e.channelId), SQLValue(e.slowModeSeconds), SQLValue(e.subscribersOnly), try json(e.blockedTerms)])
+        case .chatModeratorAdded(let e):
+            try run("INSERT OR IGNORE INTO chat_moderators(channel_id, user_id) VALUES (?1, ?2)", [.text(e.channelId), .text(e.userId)])
+        case .chatModeratorRemoved(let e):
+            try run("DELETE FROM chat_moderators WHERE channel_id = ?1 AND user_id = ?2", [.text(e.channelId), .text(e.userId)])
+        case .pollOpened(let e):
+            try run("""
+                INSERT INTO polls(poll_id, channel_id, stream_id, question, options, counts, status, closes_at, opened_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8)
+                """, [.text(e.pollId), .text(e.channelId), SQLValue(e.streamId), .text(e.question), try json(e.options),
+                      try json(Array(repeating: 0, count: e.options.count)), .text(e.closesAt.rfc3339), .text(item.recordedAt)])
+        case .pollVoted(let e):
+            try run("UPDATE polls SET counts = ?2 WHERE poll_id = ?1", [.text(e.pollId), try json(e.counts)])
+        case .pollClosed(let e):
+            try run("UPDATE polls SET counts = ?2, status = 'closed', closed_at = ?3 WHERE poll_id = ?1",
+                    [.text(e.pollId), try json(e.results), .text(item.recordedAt)])
+        case .adCreated(let e):
+            try run("INSERT INTO ads(ad_id, name, duration_ms, media, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    [.text(e.adId), .text(e.name), .integer(e.durationMs), .text(e.media), .text(item.recordedAt)])
+        case .adBreakStarted(let e):
+            try run("INSERT INTO ad_breaks(break_id, channel_id, stream_id, ad_id, by, started_at, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    [.text(e.breakId), .text(e.channelId), .text(e.streamId), .text(e.adId), SQLValue(e.by), .text(e.at.rfc3339),
+                     .integer(e.durationMs)])
+        case .adImpression(let e):
+            try run("UPDATE ads SET impressions = impressions + 1 WHERE ad_id = ?1", [.text(e.adId)])
+            try run("UPDATE ad_breaks SET impressions = impressions + 1 WHERE break_id = ?1", [.text(e.breakId)])
+            try run("""
+                INSERT INTO ad_impressions(channel_id, ad_id, impressions) VALUES (?1, ?2, 1)
+                ON CONFLICT(channel_id, ad_id) DO UPDATE SET impressions = impressions + 1
+                """, [.text(e.channelId), .text(e.adId)])
+        default:
+            break
+        }
     }
 
     private func run(_ sql: String, _ values: [SQLValue]) throws {

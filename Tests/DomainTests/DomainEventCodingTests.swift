@@ -36,9 +36,22 @@ struct DomainEventCodingTests {
         case .payoutApproved: return "payoutApproved"
         case .payoutRejected: return "payoutRejected"
         case .payoutPaid: return "payoutPaid"
+        case .chatMessagePosted: return "chatMessagePosted"
+        case .chatMessageDeleted: return "chatMessageDeleted"
+        case .chatUserBanned: return "chatUserBanned"
+        case .chatUserUnbanned: return "chatUserUnbanned"
+        case .chatSettingsChanged: return "chatSettingsChanged"
+        case .chatModeratorAdded: return "chatModeratorAdded"
+        case .chatModeratorRemoved: return "chatModeratorRemoved"
+        case .pollOpened: return "pollOpened"
+        case .pollVoted: return "pollVoted"
+        case .pollClosed: return "pollClosed"
+        case .adCreated: return "adCreated"
+        case .adBreakStarted: return "adBreakStarted"
+        case .adImpression: return "adImpression"
         }
     }
-    static let caseCount = 28
+    static let caseCount = 41
 
     static let awkward = "quote \" backslash \\ slash / tab\t nl\n nul\u{0} é 😀 \u{2028} end"
 
@@ -94,6 +107,21 @@ struct DomainEventCodingTests {
         .payoutApproved(PayoutDecided(payoutId: "pay_1", creatorId: "acc_2", tokens: 1000, by: "acc_root")),
         .payoutRejected(PayoutDecided(payoutId: "pay_1", creatorId: "acc_2", tokens: 1000, by: "acc_root", reason: awkward)),
         .payoutPaid(PayoutDecided(payoutId: "pay_1", creatorId: "acc_2", tokens: 1000, by: "acc_root", providerRef: "tr_1")),
+        .chatMessagePosted(ChatMessagePosted(messageId: "msg_1", channelId: "chn_1", streamId: nil, authorId: "acc_1", authorHandle: "alice",
+                                             text: awkward, at: t0)),
+        .chatMessageDeleted(ChatMessageDeleted(channelId: "chn_1", messageId: "msg_1", by: "acc_2", reason: "")),
+        .chatUserBanned(ChatBan(channelId: "chn_1", userId: "acc_1", by: "acc_2", until: nil, reason: "spam")),
+        .chatUserBanned(ChatBan(channelId: "chn_1", userId: "acc_1", by: "acc_2", until: t1, reason: awkward)),
+        .chatUserUnbanned(ChatBan(channelId: "chn_1", userId: "acc_1", by: "acc_2", until: nil, reason: "")),
+        .chatSettingsChanged(ChatSettingsChanged(channelId: "chn_1", slowModeSeconds: 30, subscribersOnly: true, blockedTerms: ["spoiler", awkward])),
+        .chatModeratorAdded(ChatModeratorChanged(channelId: "chn_1", userId: "acc_3", by: "acc_2")),
+        .chatModeratorRemoved(ChatModeratorChanged(channelId: "chn_1", userId: "acc_3", by: "acc_2")),
+        .pollOpened(PollOpened(pollId: "pol_1", channelId: "chn_1", streamId: "str_1", question: awkward, options: ["a", "b"], closesAt: t1)),
+        .pollVoted(PollVoted(pollId: "pol_1", channelId: "chn_1", voterId: "acc_1", option: 1, counts: [0, 1])),
+        .pollClosed(PollClosed(pollId: "pol_1", channelId: "chn_1", results: [3, 4])),
+        .adCreated(AdCreated(adId: "ad_1", name: awkward, durationMs: 15_000, media: "https://ads.example/a.mp4")),
+        .adBreakStarted(AdBreakStarted(breakId: "brk_1", channelId: "chn_1", streamId: "str_1", adId: "ad_1", durationMs: 15_000, by: nil, at: t0)),
+        .adImpression(AdImpression(breakId: "brk_1", channelId: "chn_1", streamId: "str_1", adId: "ad_1", sessionId: "ses_1", viewerId: nil)),
     ]
     static let t0 = Timestamp(milliseconds: 1_767_225_600_123)
     static let t1 = Timestamp(milliseconds: 1_769_817_600_123)

@@ -34,6 +34,90 @@ public enum Command: Sendable, Equatable {
     case decidePayout(DecidePayout)
     // Purchases (a verified payment provider notification).
     case recordPurchase(RecordPurchase)
+    // Chat and moderation.
+    case postChatMessage(PostChatMessage)
+    case deleteChatMessage(DeleteChatMessage)
+    case banChatUser(BanChatUser)
+    case unbanChatUser(UnbanChatUser)
+    case changeChatSettings(ChangeChatSettings)
+    case setChatModerator(SetChatModerator)
+    // Polls.
+    case openPoll(OpenPoll)
+    case votePoll(VotePoll)
+    // Ads.
+    case createAd(CreateAd)
+    case startAdBreak(StartAdBreak)
+}
+
+public struct PostChatMessage: Sendable, Equatable {
+    public var messageId: String, channelId: String, authorId: String, text: String
+    public init(messageId: String, channelId: String, authorId: String, text: String) {
+        self.messageId = messageId; self.channelId = channelId; self.authorId = authorId; self.text = text
+    }
+}
+
+public struct DeleteChatMessage: Sendable, Equatable {
+    public var channelId: String, messageId: String, actorId: String, reason: String
+    public init(channelId: String, messageId: String, actorId: String, reason: String) {
+        self.channelId = channelId; self.messageId = messageId; self.actorId = actorId; self.reason = reason
+    }
+}
+
+/// A ban (`until` nil) or a timeout (`until` a time).
+public struct BanChatUser: Sendable, Equatable {
+    public var channelId: String, userId: String, actorId: String, until: Timestamp?, reason: String
+    public init(channelId: String, userId: String, actorId: String, until: Timestamp?, reason: String) {
+        self.channelId = channelId; self.userId = userId; self.actorId = actorId; self.until = until; self.reason = reason
+    }
+}
+
+public struct UnbanChatUser: Sendable, Equatable {
+    public var channelId: String, userId: String, actorId: String, reason: String
+    public init(channelId: String, userId: String, actorId: String, reason: String) {
+        self.channelId = channelId; self.userId = userId; self.actorId = actorId; self.reason = reason
+    }
+}
+
+/// Changes some chat settings; nil fields stay as they are.
+public struct ChangeChatSettings: Sendable, Equatable {
+    public var channelId: String, actorId: String
+    public var slowModeSeconds: Int?, subscribersOnly: Bool?, blockedTerms: [String]?
+    public init(channelId: String, actorId: String, slowModeSeconds: Int? = nil, subscribersOnly: Bool? = nil, blockedTerms: [String]? = nil) {
+        self.channelId = channelId; self.actorId = actorId; self.slowModeSeconds = slowModeSeconds
+        self.subscribersOnly = subscribersOnly; self.blockedTerms = blockedTerms
+    }
+}
+
+public struct SetChatModerator: Sendable, Equatable {
+    public var channelId: String, userId: String, actorId: String, moderator: Bool
+    public init(channelId: String, userId: String, actorId: String, moderator: Bool) {
+        self.channelId = channelId; self.userId = userId; self.actorId = actorId; self.moderator = moderator
+    }
+}
+
+public struct OpenPoll: Sendable, Equatable {
+    public var pollId: String, channelId: String, actorId: String, question: String, options: [String], durationSeconds: Int64
+    public init(pollId: String, channelId: String, actorId: String, question: String, options: [String], durationSeconds: Int64) {
+        self.pollId = pollId; self.channelId = channelId; self.actorId = actorId; self.question = question
+        self.options = options; self.durationSeconds = durationSeconds
+    }
+}
+
+public struct VotePoll: Sendable, Equatable {
+    public var pollId: String, voterId: String, option: Int
+    public init(pollId: String, voterId: String, option: Int) { self.pollId = pollId; self.voterId = voterId; self.option = option }
+}
+
+public struct CreateAd: Sendable, Equatable {
+    public var adId: String, actorId: String, name: String, durationMs: Int64, media: String
+    public init(adId: String, actorId: String, name: String, durationMs: Int64, media: String) {
+        self.adId = adId; self.actorId = actorId; self.name = name; self.durationMs = durationMs; self.media = media
+    }
+}
+
+public struct StartAdBreak: Sendable, Equatable {
+    public var breakId: String, channelId: String, actorId: String
+    public init(breakId: String, channelId: String, actorId: String) { self.breakId = breakId; self.channelId = channelId; self.actorId = actorId }
 }
 
 /// The SFU's publisher connected (or a creator went live): `actorId` is the channel's owner.

@@ -31,6 +31,16 @@ public enum Decider {
         case .requestPayout(let c): return try decideRequestPayout(c, state, config)
         case .decidePayout(let c): return try decidePayoutDecision(c, state)
         case .recordPurchase(let c): return try decidePurchase(c, state, config)
+        case .postChatMessage(let c): return try decidePostChat(c, state, config, now)
+        case .deleteChatMessage(let c): return try decideDeleteChat(c, state)
+        case .banChatUser(let c): return try decideBan(c, state, now)
+        case .unbanChatUser(let c): return try decideUnban(c, state, now)
+        case .changeChatSettings(let c): return try decideChatSettings(c, state)
+        case .setChatModerator(let c): return try decideChatModerator(c, state)
+        case .openPoll(let c): return try decideOpenPoll(c, state, now)
+        case .votePoll(let c): return try decideVote(c, state, now)
+        case .createAd(let c): return try decideCreateAd(c, state)
+        case .startAdBreak(let c): return try decideStartAdBreak(c, state, now)
         }
     }
 

@@ -32,6 +32,12 @@ public struct DomainConfig: Sendable, Equatable {
     public var payout: PayoutPolicy
     /// What viewers can buy with real money (id, tokens, price).
     public var tokenPackages: [TokenPackage]
+    /// Chat: at most `chatMessagesPerWindow` messages per user and channel in `chatWindowMillis`
+    /// (at most 10 per window: the state remembers each user's last 10 message times).
+    public var chatMessagesPerWindow: Int = 5
+    public var chatWindowMillis: Int64 = 10_000
+    /// Scheduled ad breaks on every live stream, every so much live time (0: only when the creator starts one).
+    public var adBreakIntervalMillis: Int64 = 0
 
     public init(feeBasisPoints: Int64 = 2000,
                 giftCatalog: [GiftType] = DomainConfig.defaultCatalog,

@@ -13,17 +13,21 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case conflict(String)
     case unknownPayout(String)
     case insufficientEarnings(earnings: Int64, needed: Int64)
+    case rateLimited(String, retryAfterSeconds: Int64)
+    case unknownMessage(String)
+    case unknownPoll(String)
 
     /// A coarse class for mapping to transport status codes.
-    public enum Kind: Sendable { case invalid, notFound, forbidden, conflict, unprocessable }
+    public enum Kind: Sendable { case invalid, notFound, forbidden, conflict, unprocessable, tooMany }
 
     public var kind: Kind {
         switch self {
         case .invalid: return .invalid
-        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout: return .notFound
+        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout, .unknownMessage, .unknownPoll: return .notFound
         case .forbidden, .accountSuspended: return .forbidden
         case .handleTaken, .slugTaken, .conflict: return .conflict
         case .insufficientTokens, .insufficientEarnings: return .unprocessable
+        case .rateLimited: return .tooMany
         }
     }
 
@@ -40,6 +44,9 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case .insufficientTokens(let balance, let needed): return "insufficient tokens: the wallet holds \(balance), this needs \(needed)"
         case .conflict(let reason): return reason
         case .unknownPayout(let payout): return "no payout '\(payout)'"
+        case .unknownMessage(let message): return "no chat message '\(message)' in this channel"
+        case .unknownPoll(let poll): return "no poll '\(poll)'"
+        case .rateLimited(let reason, let seconds): return "\(reason); try again in \(seconds) s"
         case .insufficientEarnings(let earnings, let needed): return "insufficient earnings: \(earnings) tokens can be paid out, this needs \(needed)"
         }
     }

@@ -31,6 +31,19 @@ public enum DomainEvent: Sendable, Equatable {
     case payoutApproved(PayoutDecided)
     case payoutRejected(PayoutDecided)
     case payoutPaid(PayoutDecided)
+    case chatMessagePosted(ChatMessagePosted)
+    case chatMessageDeleted(ChatMessageDeleted)
+    case chatUserBanned(ChatBan)
+    case chatUserUnbanned(ChatBan)
+    case chatSettingsChanged(ChatSettingsChanged)
+    case chatModeratorAdded(ChatModeratorChanged)
+    case chatModeratorRemoved(ChatModeratorChanged)
+    case pollOpened(PollOpened)
+    case pollVoted(PollVoted)
+    case pollClosed(PollClosed)
+    case adCreated(AdCreated)
+    case adBreakStarted(AdBreakStarted)
+    case adImpression(AdImpression)
 
     /// Every type this build can emit, with its current schema version.
     public static let catalog: [(type: String, schema: Int)] = [
@@ -56,6 +69,19 @@ public enum DomainEvent: Sendable, Equatable {
         ("payout.approved", 1),
         ("payout.rejected", 1),
         ("payout.paid", 1),
+        ("chat.message_posted", 1),
+        ("chat.message_deleted", 1),
+        ("chat.user_banned", 1),
+        ("chat.user_unbanned", 1),
+        ("chat.settings_changed", 1),
+        ("chat.moderator_added", 1),
+        ("chat.moderator_removed", 1),
+        ("poll.opened", 1),
+        ("poll.voted", 1),
+        ("poll.closed", 1),
+        ("ad.created", 1),
+        ("ad.break_started", 1),
+        ("ad.impression", 1),
     ]
 
     public var type: String {
@@ -88,6 +114,19 @@ public enum DomainEvent: Sendable, Equatable {
         case .payoutApproved: return "payout.approved"
         case .payoutRejected: return "payout.rejected"
         case .payoutPaid: return "payout.paid"
+        case .chatMessagePosted: return "chat.message_posted"
+        case .chatMessageDeleted: return "chat.message_deleted"
+        case .chatUserBanned: return "chat.user_banned"
+        case .chatUserUnbanned: return "chat.user_unbanned"
+        case .chatSettingsChanged: return "chat.settings_changed"
+        case .chatModeratorAdded: return "chat.moderator_added"
+        case .chatModeratorRemoved: return "chat.moderator_removed"
+        case .pollOpened: return "poll.opened"
+        case .pollVoted: return "poll.voted"
+        case .pollClosed: return "poll.closed"
+        case .adCreated: return "ad.created"
+        case .adBreakStarted: return "ad.break_started"
+        case .adImpression: return "ad.impression"
         }
     }
 
@@ -124,6 +163,19 @@ public enum DomainEvent: Sendable, Equatable {
         case .payoutApproved(let e): return Streams.earnings(e.creatorId)
         case .payoutRejected(let e): return Streams.earnings(e.creatorId)
         case .payoutPaid(let e): return Streams.earnings(e.creatorId)
+        case .chatMessagePosted(let e): return Streams.chat(e.channelId)
+        case .chatMessageDeleted(let e): return Streams.chat(e.channelId)
+        case .chatUserBanned(let e): return Streams.chat(e.channelId)
+        case .chatUserUnbanned(let e): return Streams.chat(e.channelId)
+        case .chatSettingsChanged(let e): return Streams.chat(e.channelId)
+        case .chatModeratorAdded(let e): return Streams.chat(e.channelId)
+        case .chatModeratorRemoved(let e): return Streams.chat(e.channelId)
+        case .pollOpened(let e): return Streams.poll(e.pollId)
+        case .pollVoted(let e): return Streams.poll(e.pollId)
+        case .pollClosed(let e): return Streams.poll(e.pollId)
+        case .adCreated: return Streams.ads
+        case .adBreakStarted(let e): return Streams.channel(e.channelId)
+        case .adImpression(let e): return Streams.channel(e.channelId)
         }
     }
 
@@ -158,6 +210,19 @@ public enum DomainEvent: Sendable, Equatable {
         case .payoutApproved(let e): return try JSONEncoding.encode(e)
         case .payoutRejected(let e): return try JSONEncoding.encode(e)
         case .payoutPaid(let e): return try JSONEncoding.encode(e)
+        case .chatMessagePosted(let e): return try JSONEncoding.encode(e)
+        case .chatMessageDeleted(let e): return try JSONEncoding.encode(e)
+        case .chatUserBanned(let e): return try JSONEncoding.encode(e)
+        case .chatUserUnbanned(let e): return try JSONEncoding.encode(e)
+        case .chatSettingsChanged(let e): return try JSONEncoding.encode(e)
+        case .chatModeratorAdded(let e): return try JSONEncoding.encode(e)
+        case .chatModeratorRemoved(let e): return try JSONEncoding.encode(e)
+        case .pollOpened(let e): return try JSONEncoding.encode(e)
+        case .pollVoted(let e): return try JSONEncoding.encode(e)
+        case .pollClosed(let e): return try JSONEncoding.encode(e)
+        case .adCreated(let e): return try JSONEncoding.encode(e)
+        case .adBreakStarted(let e): return try JSONEncoding.encode(e)
+        case .adImpression(let e): return try JSONEncoding.encode(e)
         }
     }
 
@@ -198,6 +263,19 @@ public enum DomainEvent: Sendable, Equatable {
         case "payout.approved": return .payoutApproved(try d(PayoutDecided.self))
         case "payout.rejected": return .payoutRejected(try d(PayoutDecided.self))
         case "payout.paid": return .payoutPaid(try d(PayoutDecided.self))
+        case "chat.message_posted": return .chatMessagePosted(try d(ChatMessagePosted.self))
+        case "chat.message_deleted": return .chatMessageDeleted(try d(ChatMessageDeleted.self))
+        case "chat.user_banned": return .chatUserBanned(try d(ChatBan.self))
+        case "chat.user_unbanned": return .chatUserUnbanned(try d(ChatBan.self))
+        case "chat.settings_changed": return .chatSettingsChanged(try d(ChatSettingsChanged.self))
+        case "chat.moderator_added": return .chatModeratorAdded(try d(ChatModeratorChanged.self))
+        case "chat.moderator_removed": return .chatModeratorRemoved(try d(ChatModeratorChanged.self))
+        case "poll.opened": return .pollOpened(try d(PollOpened.self))
+        case "poll.voted": return .pollVoted(try d(PollVoted.self))
+        case "poll.closed": return .pollClosed(try d(PollClosed.self))
+        case "ad.created": return .adCreated(try d(AdCreated.self))
+        case "ad.break_started": return .adBreakStarted(try d(AdBreakStarted.self))
+        case "ad.impression": return .adImpression(try d(AdImpression.self))
         case "gift.sent":
             // The hot path of replay: parse once, then read the members directly.
             let value = try JSONValue(parsing: bytes)

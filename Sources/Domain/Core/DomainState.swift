@@ -57,6 +57,18 @@ public struct DomainState: Sendable, Equatable {
     public var purchaseRefs: Set<String> = []
     /// Ids of things ever created, so a reused id is refused.
     public var usedIds: Set<String> = []
+    /// channel → its chat's settings, moderators, bans and recent posts.
+    public var chats: [String: ChatState] = [:]
+    /// message → where it was posted and by whom.
+    public var chatMessages: [String: ChatMessageRef] = [:]
+    public var polls: [String: PollState] = [:]
+    /// channel → its open poll (at most one).
+    public var openPollByChannel: [String: String] = [:]
+    /// The ad inventory, in creation order.
+    public var ads: [AdCreated] = []
+    /// stream → its current or last ad break.
+    public var adBreaks: [String: AdBreakState] = [:]
+    public var adBreakCount = 0
 
     public init() {}
 
@@ -111,6 +123,7 @@ public struct DomainState: Sendable, Equatable {
             usedIds.insert(e.streamId)
         case .streamEnded(let e):
             streams[e.streamId] = nil
+            adBreaks[e.streamId] = nil
             if channels[e.channelId]?.liveStreamId == e.streamId { channels[e.channelId]?.liveStreamId = nil }
         case .viewerJoined(let e):
             sessions[e.sessionId] = ViewingSession(id: e.sessionId, streamId: e.streamId, channelId: e.channelId, viewerId: e.viewerId,
@@ -178,6 +191,60 @@ public struct DomainState: Sendable, Equatable {
             paidOut += e.tokens
             payouts[e.payoutId]?.status = .paid
             pendingPayoutByCreator[e.creatorId] = nil
+        case .chatMessagePosted, .chatMessageDeleted, .chatUserBanned, .chatUserUnbanned, .chatSettingsChanged,
+             .chatModeratorAdded, .chatModeratorRemoved, .pollOpened, .pollVoted, .pollClosed, .adCreated, .adBreakStarted,
+             .adImpression:
+            applyEngagement(event)
+        }
+    }
+
+    private mutating func applyEngagement(_ event: DomainEvent) {
+        switch event {
+        case .chatMessagePosted(let e):
+            chatMessages[e.messageId] = ChatMessageRef(channelId: e.channelId, authorId: e.authorId, deleted: false)
+            var recent = chats[e.channelId, default: ChatState()].recentPosts[e.authorId, default: []]
+            recent.append(e.at)
+            if recent.count > ChatState.remembered { recent.removeFirst(recent.count - ChatState.remembered) }
+            chats[e.channelId, default: ChatState()].recentPosts[e.authorId] = recent
+            usedIds.insert(e.messageId)
+        case .chatMessageDeleted(let e):
+            chatMessages[e.messageId]?.deleted = true
+        case .chatUserBanned(let e):
+            chats[e.channelId, default: ChatState()].bans[e.userId] = ChatState.Ban(until: e.until)
+        case .chatUserUnbanned(let e):
+            chats[e.channelId, default: ChatState()].bans[e.userId] = nil
+        case .chatSettingsChanged(let e):
+            chats[e.channelId, default: ChatState()].slowModeSeconds = e.slowModeSeconds
+            chats[e.channelId, default: ChatState()].subscribersOnly = e.subscribersOnly
+            chats[e.channelId, default: ChatState()].blockedTerms = e.blockedTerms
+        case .chatModeratorAdded(let e):
+            chats[e.channelId, default: ChatState()].moderators.insert(e.userId)
+        case .chatModeratorRemoved(let e):
+            chats[e.channelId, default: ChatState()].moderators.remove(e.userId)
+        case .pollOpened(let e):
+            polls[e.pollId] = PollState(id: e.pollId, channelId: e.channelId, options: e.options, closesAt: e.closesAt,
+                                        counts: Array(repeating: 0, count: e.options.count), voters: [], open: true)
+            openPollByChannel[e.channelId] = e.pollId
+            usedIds.insert(e.pollId)
+        case .pollVoted(let e):
+            polls[e.pollId]?.voters.insert(e.voterId)
+            polls[e.pollId]?.counts = e.counts
+        case .pollClosed(let e):
+            polls[e.pollId]?.open = false
+            polls[e.pollId]?.counts = e.results
+            if openPollByChannel[e.channelId] == e.pollId { openPollByChannel[e.channelId] = nil }
+        case .adCreated(let e):
+            ads.append(e)
+            usedIds.insert(e.adId)
+        case .adBreakStarted(let e):
+            adBreaks[e.streamId] = AdBreakState(breakId: e.breakId, adId: e.adId, startedAt: e.at,
+                                                endsAt: e.at.adding(milliseconds: e.durationMs), shown: [])
+            adBreakCount += 1
+            usedIds.insert(e.breakId)
+        case .adImpression(let e):
+            adBreaks[e.streamId]?.shown.insert(e.sessionId)
+        default:
+            break
         }
     }
 
@@ -262,4 +329,45 @@ public struct PayoutState: Sendable, Equatable {
     public var creatorId: String
     public var tokens: Int64
     public var status: Status
+}
+
+public struct ChatState: Sendable, Equatable {
+    public struct Ban: Sendable, Equatable {
+        /// nil: permanent.
+        public var until: Timestamp?
+        public func active(at now: Timestamp) -> Bool { until.map { $0 > now } ?? true }
+    }
+    /// How many recent post times are kept per user (the rate limit's window can count no more).
+    public static let remembered = 10
+    public var slowModeSeconds = 0
+    public var subscribersOnly = false
+    public var blockedTerms: [String] = []
+    public var moderators: Set<String> = []
+    public var bans: [String: Ban] = [:]
+    public var recentPosts: [String: [Timestamp]] = [:]
+}
+
+public struct ChatMessageRef: Sendable, Equatable {
+    public var channelId: String
+    public var authorId: String
+    public var deleted: Bool
+}
+
+public struct PollState: Sendable, Equatable {
+    public var id: String
+    public var channelId: String
+    public var options: [String]
+    public var closesAt: Timestamp
+    public var counts: [Int]
+    public var voters: Set<String>
+    public var open: Bool
+}
+
+public struct AdBreakState: Sendable, Equatable {
+    public var breakId: String
+    public var adId: String
+    public var startedAt: Timestamp
+    public var endsAt: Timestamp
+    /// Sessions that already got this break's impression.
+    public var shown: Set<String>
 }

@@ -66,4 +66,8 @@ public enum Streams {
     public static func stream(_ id: String) -> String { "stream-" + id }
     public static func subscription(_ id: String) -> String { "subscription-" + id }
     public static func earnings(_ creatorId: String) -> String { "earnings-" + creatorId }
+    public static func chat(_ channelId: String) -> String { "chat-" + channelId }
+    public static func poll(_ id: String) -> String { "poll-" + id }
+    /// The platform's ad inventory is one stream.
+    public static let ads = "ads"
 }

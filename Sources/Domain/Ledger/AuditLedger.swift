@@ -90,7 +90,8 @@ public struct AuditLedger: Sendable {
         case .accountRoleChanged, .accountSuspended, .accountReinstated, .channelCreated, .channelUpdated,
              .channelStreamKeyRotated, .streamStarted, .streamEnded, .viewerJoined, .viewerDisconnected, .viewerReconnected,
              .viewerLeft, .billingStopped, .channelSubscriptionTiersSet, .subscriptionRenewalFailed, .subscriptionCanceled,
-             .subscriptionExpired:
+             .subscriptionExpired, .chatMessagePosted, .chatMessageDeleted, .chatUserBanned, .chatUserUnbanned, .chatSettingsChanged,
+             .chatModeratorAdded, .chatModeratorRemoved, .pollOpened, .pollVoted, .pollClosed, .adCreated, .adBreakStarted, .adImpression:
             break
         }
         // held tracks Σ balances + Σ earnings + pending payouts incrementally; conservation must hold after each event.

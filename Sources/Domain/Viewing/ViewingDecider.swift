@@ -78,6 +78,9 @@ extension Decider {
         if let session = working.sessions[c.sessionId] {
             events += settle(session, &working, config, now)  // minute 1, charged as it begins
         }
+        if let session = working.sessions[c.sessionId] {
+            events += impression(session, state: &working, now)  // joined during an ad break
+        }
         return events
     }
 
@@ -129,6 +132,8 @@ extension Decider {
             }
         }
         events += renewals(&working, config, now)
+        events += closePolls(&working, now)
+        events += scheduledBreaks(&working, config, now)
         return events
     }
 
@@ -192,6 +197,8 @@ extension DomainState {
             if !session.connected { consider(session.since.adding(milliseconds: config.reconnectGraceMillis + 1)) }
         }
         for sub in subscriptions.values { consider(sub.nextDue) }
+        for id in openPollByChannel.values { if let poll = polls[id] { consider(poll.closesAt) } }
+        for stream in streams.values { if let due = Decider.nextScheduledBreak(stream, self, config) { consider(due) } }
         return earliest
     }
 }
