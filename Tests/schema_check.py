@@ -80,6 +80,18 @@ STREAM_OF_TYPE = {
     "payout.approved": ("earnings", "creatorId"),
     "payout.rejected": ("earnings", "creatorId"),
     "payout.paid": ("earnings", "creatorId"),
+    "chat.message_posted": ("chat", "channelId"),
+    "chat.message_deleted": ("chat", "channelId"),
+    "chat.user_banned": ("chat", "channelId"),
+    "chat.user_unbanned": ("chat", "channelId"),
+    "chat.settings_changed": ("chat", "channelId"),
+    "chat.moderator_added": ("chat", "channelId"),
+    "chat.moderator_removed": ("chat", "channelId"),
+    "poll.opened": ("poll", "pollId"),
+    "poll.voted": ("poll", "pollId"),
+    "poll.closed": ("poll", "pollId"),
+    "ad.break_started": ("channel", "channelId"),
+    "ad.impression": ("channel", "channelId"),
 }
 
 
@@ -213,6 +225,8 @@ class EventChecker:
             expected = f"{prefix}-{data[field]}"
             if event.get("stream") != expected:
                 problems.append(("/stream", f"{type_} belongs to stream {expected!r}, not {event.get('stream')!r}"))
+        if type_ == "ad.created" and event.get("stream") != "ads":
+            problems.append(("/stream", f"ad.created belongs to stream 'ads', not {event.get('stream')!r}"))
         if type_ in SPLIT_TYPES and data["creatorTokens"] + data["feeTokens"] != data["tokens"]:
             problems.append(("/data", f"creatorTokens + feeTokens = {data['creatorTokens'] + data['feeTokens']}, "
                                       f"but tokens = {data['tokens']}"))

@@ -18,6 +18,9 @@ public enum APIRouter {
         SubscriptionRoutes(deps: deps).add(to: api)
         PayoutRoutes(deps: deps).add(to: api)
         PaymentRoutes(deps: deps).add(to: api)
+        ChatRoutes(deps: deps).add(to: api)
+        PollRoutes(deps: deps).add(to: api)
+        AdRoutes(deps: deps).add(to: api)
         return router
     }
 }

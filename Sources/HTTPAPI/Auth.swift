@@ -27,7 +27,12 @@ struct Auth: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Problem.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
-        let tokenHash = Digest.sha256Hex(String(parts[1]).trimmingSpaces)
+        return try await principal(token: String(parts[1]).trimmingSpaces)
+    }
+
+    /// The principal of a session token (from the header, or a WebSocket's `access_token`).
+    func principal(token: String) async throws -> Principal {
+        let tokenHash = Digest.sha256Hex(token)
         let now = deps.clock.now().rfc3339
         guard let accountId = try deps.events.withConnection({ try SecretStore.session(tokenHash: tokenHash, now: now, $0) }) else {
             throw Problem.unauthorized("the session token is unknown or expired; log in again with POST /api/v1/sessions")

@@ -49,10 +49,13 @@ public struct APIDependencies: Sendable {
     public var ids: any IDGenerator
     public var metrics: PrometheusCollectorRegistry
     public var metricsFactory: PrometheusMetricsFactory
+    /// The open chat sockets (fed by the log's consumer).
+    public var chatHub: ChatHub
 
     public init(writer: any CommandSubmitting, logHead: HeadWatcher, projected: HeadWatcher, events: ConnectionPool,
                 readModels: ConnectionPool, config: APIConfig, clock: any WallClock, ids: any IDGenerator,
-                metrics: PrometheusCollectorRegistry) {
+                metrics: PrometheusCollectorRegistry, chatHub: ChatHub = ChatHub()) {
+        self.chatHub = chatHub
         self.writer = writer
         self.logHead = logHead
         self.projected = projected

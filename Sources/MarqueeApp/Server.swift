@@ -3,6 +3,7 @@ import Engine
 import EventLog
 import HTTPAPI
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import MarqueeCore
 import NIOCore
@@ -55,20 +56,27 @@ public enum MarqueeServer {
             logger.notice("read models rebuilt from the log", metadata: ["seq": "\(projections.projected.head)"])
         }
         let registry = PrometheusCollectorRegistry()
+        let readModelPool = ConnectionPool.readOnly(path: readModelPath(config.dataDir))
+        let chatHub = ChatHub(adLookup: { adId in
+            (try? readModelPool.withConnection { c in
+                try c.rows("SELECT media, duration_ms FROM ads WHERE ad_id = ?1", [.text(adId)]).first
+            }).flatMap { row in row.flatMap { $0 }.isEmpty ? nil : (row[0].string ?? "", row[1].int64 ?? 0) }
+        })
         let deps = APIDependencies(
             writer: writer, logHead: writer.watcher, projected: projections.projected,
-            events: .readOnly(path: logPath(config.dataDir)), readModels: .readOnly(path: readModelPath(config.dataDir)),
+            events: .readOnly(path: logPath(config.dataDir)), readModels: readModelPool,
             config: APIConfig(domain: config.domain, bcryptCost: config.bcryptCost, sessionTTLMillis: config.sessionTTLHours * 3_600_000,
                               stripeWebhookSecret: config.stripeWebhookSecret),
-            clock: clock, ids: ids, metrics: registry)
+            clock: clock, ids: ids, metrics: registry, chatHub: chatHub)
         let router = try await APIRouter.build(deps)
         let scheduler = Scheduler(writer: writer, clock: clock, logger: logger)
         let viewing = ViewingSessions(ids: ids) { envelope in try await writer.submit(envelope) }
         let app = Application(
             router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "marquee"),
             services: [WriterService(writer: writer, lock: lock, clock: clock), ProjectionService(runner: projections, logger: logger),
-                       scheduler],
+                       scheduler, LogFeedService(logPath: logPath(config.dataDir), watcher: writer.watcher, hub: chatHub, logger: logger)],
             onServerRunning: onServerRunning,
             logger: logger)
         return (app, ServerParts(writer: writer, projections: projections, deps: deps, lock: lock, viewing: viewing,
@@ -156,6 +164,40 @@ struct ProjectionService: Service {
         } catch {
             logger.critical("projection failed", metadata: ["error": "\(error)"])
             throw error
+        }
+    }
+}
+
+/// Follows the log from its head at start and hands every new event to the chat hub (chat,
+/// polls, gifts, stream changes and ad impressions reach the sockets this way, after commit).
+struct LogFeedService: Service {
+    let logPath: String
+    let watcher: HeadWatcher
+    let hub: ChatHub
+    let logger: Logger
+
+    func run() async throws {
+        let start = watcher.head
+        do {
+            try await cancelWhenGracefulShutdown {
+                let store = try EventStore(path: logPath, writable: false)
+                var after = start
+                while !Task.isCancelled {
+                    await watcher.wait(after: after)
+                    // woken without a new event: the writer stopped, or shutdown began
+                    if Task.isCancelled || watcher.head <= after { return }
+                    var delivered: [(Int64, DomainEvent)] = []
+                    try store.scan(after: after, limit: 10_000) { row in
+                        if let event = try? DomainEvent.decode(type: row.type, schema: row.schema, data: row.data) {
+                            delivered.append((row.seq, event))
+                        }
+                        after = row.seq
+                        return true
+                    }
+                    for (seq, event) in delivered { hub.deliver(seq: seq, event: event) }
+                }
+            }
+        } catch is CancellationError {
         }
     }
 }

@@ -65,6 +65,15 @@ public struct ServerConfig: Sendable {
         if let grace = try seconds("MARQUEE_RECONNECT_GRACE_SECONDS", 1...3600) { config.domain.reconnectGraceMillis = grace }
         if let period = try seconds("MARQUEE_SUBSCRIPTION_PERIOD_SECONDS", 1...366 * 86_400) { config.domain.subscriptionPeriodMillis = period }
         if let retry = try seconds("MARQUEE_RENEWAL_RETRY_SECONDS", 1...30 * 86_400) { config.domain.renewalRetryMillis = retry }
+        if let interval = try seconds("MARQUEE_AD_BREAK_INTERVAL_SECONDS", 0...86_400) { config.domain.adBreakIntervalMillis = interval }
+        if let limit = environment["MARQUEE_CHAT_RATE_LIMIT"] {
+            let parts = limit.split(separator: "/").map { Int64($0) }
+            guard parts.count == 2, let count = parts[0], let window = parts[1], (1...10).contains(count), (1...3600).contains(window) else {
+                throw Invalid(description: "MARQUEE_CHAT_RATE_LIMIT must be MESSAGES/SECONDS with 1 to 10 messages per 1 to 3600 seconds, e.g. 5/10")
+            }
+            config.domain.chatMessagesPerWindow = Int(count)
+            config.domain.chatWindowMillis = window * 1000
+        }
         if let packages = environment["MARQUEE_TOKEN_PACKAGES"] { config.domain.tokenPackages = try parsePackages(packages) }
         if let minimum = environment["MARQUEE_PAYOUT_MINIMUM_TOKENS"] {
             guard let value = Int64(minimum), (1...1_000_000_000).contains(value) else {

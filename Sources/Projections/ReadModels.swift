@@ -221,4 +221,141 @@ public enum ReadModels {
         }
         return result
     }
+
+    /// Chat messages of a channel, newest first, with seq below `before`.
+    public static func chatMessages(channelId: String, before: Int64, limit: Int, _ c: Connection) throws -> [ChatMessageView] {
+        let s = try c.prepared("""
+            SELECT seq, message_id, author_id, author_handle, text, posted_at, deleted FROM chat_messages
+            WHERE channel_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3
+            """)
+        try s.bind(1, channelId); try s.bind(2, before); try s.bind(3, limit)
+        defer { s.reset() }
+        var result: [ChatMessageView] = []
+        while try s.step() {
+            let deleted = s.int64(6) != 0
+            result.append(ChatMessageView(seq: s.int64(0), id: s.string(1), authorId: s.string(2), authorHandle: s.string(3),
+                                          text: deleted ? nil : s.string(4), at: s.string(5), deleted: deleted))
+        }
+        return result
+    }
+
+    /// The ban or timeout of `userId` on `channelId` that is in force at `now` (RFC 3339), if any.
+    public static func activeBan(channelId: String, userId: String, now: String, _ c: Connection) throws -> BanView? {
+        try bans(where: "channel_id = ?1 AND user_id = ?2 AND (until IS NULL OR until > ?3)", [.text(channelId), .text(userId), .text(now)], c).first
+    }
+
+    public static func bans(where clause: String, _ values: [SQLValue], _ c: Connection) throws -> [BanView] {
+        try c.rows("""
+            SELECT b.user_id, a.handle, b.until, b.reason, b.by, b.banned_at FROM chat_bans b JOIN accounts a ON a.account_id = b.user_id
+            WHERE \(clause) ORDER BY b.banned_at DESC
+            """, values).map {
+            BanView(userId: $0[0].string ?? "", handle: $0[1].string ?? "", until: $0[2].string, reason: $0[3].string ?? "",
+                    by: $0[4].string ?? "", bannedAt: $0[5].string ?? "")
+        }
+    }
+
+    /// Whether `viewerId` holds a subscription to `channelId` that grants access at `now`.
+    public static func isSubscribed(viewerId: String, channelId: String, now: String, _ c: Connection) throws -> Bool {
+        try (c.scalarInt("""
+            SELECT count(*) FROM subscriptions WHERE viewer_id = ?1 AND channel_id = ?2 AND status IN ('active', 'canceled') AND period_end > ?3
+            """, [.text(viewerId), .text(channelId), .text(now)]) ?? 0) > 0
+    }
+
+    public static func isChatModerator(userId: String, channelId: String, _ c: Connection) throws -> Bool {
+        try (c.scalarInt("SELECT count(*) FROM chat_moderators WHERE channel_id = ?1 AND user_id = ?2", [.text(channelId), .text(userId)]) ?? 0) > 0
+    }
+
+    public static func chatSettings(channelId: String, _ c: Connection) throws -> ChatSettingsView {
+        guard let row = try c.rows("SELECT slow_mode_seconds, subscribers_only, blocked_terms FROM chat_settings WHERE channel_id = ?1",
+                                   [.text(channelId)]).first else { return ChatSettingsView(slowModeSeconds: 0, subscribersOnly: false, blockedTerms: []) }
+        let terms = (try? JSONDecoding.decode([String].self, from: Array((row[2].string ?? "[]").utf8))) ?? []
+        return ChatSettingsView(slowModeSeconds: Int(row[0].int64 ?? 0), subscribersOnly: row[1].int64 == 1, blockedTerms: terms)
+    }
+
+    public static func polls(where clause: String, _ value: String, _ c: Connection) throws -> [PollView] {
+        try c.rows("""
+            SELECT poll_id, channel_id, stream_id, question, options, counts, status, closes_at, opened_at, closed_at FROM polls
+            WHERE \(clause) ORDER BY opened_at DESC LIMIT 20
+            """, [.text(value)]).map { row in
+            PollView(id: row[0].string ?? "", channelId: row[1].string ?? "", streamId: row[2].string, question: row[3].string ?? "",
+                     options: (try? JSONDecoding.decode([String].self, from: Array((row[4].string ?? "[]").utf8))) ?? [],
+                     counts: (try? JSONDecoding.decode([Int].self, from: Array((row[5].string ?? "[]").utf8))) ?? [],
+                     status: row[6].string ?? "", closesAt: row[7].string ?? "", openedAt: row[8].string ?? "", closedAt: row[9].string)
+        }
+    }
+
+    public static func ads(_ c: Connection) throws -> [AdView] {
+        try c.rows("SELECT ad_id, name, duration_ms, media, created_at, impressions FROM ads ORDER BY created_at, ad_id").map {
+            AdView(id: $0[0].string ?? "", name: $0[1].string ?? "", durationMs: $0[2].int64 ?? 0, media: $0[3].string ?? "",
+                   createdAt: $0[4].string ?? "", impressions: $0[5].int64 ?? 0)
+        }
+    }
+
+    public static func adImpressionsByChannel(_ c: Connection) throws -> [AdImpressionsView] {
+        try c.rows("""
+            SELECT i.channel_id, ch.slug, i.ad_id, i.impressions FROM ad_impressions i LEFT JOIN channels ch ON ch.channel_id = i.channel_id
+            ORDER BY i.channel_id, i.ad_id
+            """).map { AdImpressionsView(channelId: $0[0].string ?? "", slug: $0[1].string, adId: $0[2].string ?? "", impressions: $0[3].int64 ?? 0) }
+    }
+}
+
+public struct ChatMessageView: Codable, Sendable, Equatable {
+    public var seq: Int64
+    public var id: String
+    public var authorId: String
+    public var authorHandle: String
+    /// null once deleted.
+    public var text: String?
+    public var at: String
+    public var deleted: Bool
+    public init(seq: Int64, id: String, authorId: String, authorHandle: String, text: String?, at: String, deleted: Bool) {
+        self.seq = seq; self.id = id; self.authorId = authorId; self.authorHandle = authorHandle; self.text = text; self.at = at
+        self.deleted = deleted
+    }
+}
+
+public struct BanView: Codable, Sendable, Equatable {
+    public var userId: String
+    public var handle: String
+    /// null: permanent.
+    public var until: String?
+    public var reason: String
+    public var by: String
+    public var bannedAt: String
+}
+
+public struct ChatSettingsView: Codable, Sendable, Equatable {
+    public var slowModeSeconds: Int
+    public var subscribersOnly: Bool
+    public var blockedTerms: [String]
+}
+
+public struct PollView: Codable, Sendable, Equatable {
+    public var id: String
+    public var channelId: String
+    public var streamId: String?
+    public var question: String
+    public var options: [String]
+    public var counts: [Int]
+    /// open | closed
+    public var status: String
+    public var closesAt: String
+    public var openedAt: String
+    public var closedAt: String?
+}
+
+public struct AdView: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var durationMs: Int64
+    public var media: String
+    public var createdAt: String
+    public var impressions: Int64
+}
+
+public struct AdImpressionsView: Codable, Sendable, Equatable {
+    public var channelId: String
+    public var slug: String?
+    public var adId: String
+    public var impressions: Int64
 }

@@ -117,6 +117,43 @@ enum EconomyScenario {
         #expect(try paidOut.json()["status"]?.string == "paid")
         let wallet = try await api.get("/api/v1/wallet", token: carol.token)
         #expect(try wallet.json()["earnings"]?.int == 4 && wallet.json()["paidOut"]?.int == 100, "\(wallet)")
+
+        try await engagement(api, admin, parts, clock, carol: carol, viewer: walt, channelId: channelId)
+    }
+
+    /// Chat, moderation, a poll and an ad break on Cora's channel (every chat.*, poll.* and ad.* type).
+    static func engagement(_ api: API, _ admin: String, _ parts: ServerParts, _ clock: ManualClock,
+                           carol: (id: String, token: String), viewer: (id: String, token: String), channelId: String) async throws {
+        let path = "/api/v1/channels/carol-show"
+        let posted = try await api.post("\(path)/chat/messages", #"{"text":"great show"}"#, token: viewer.token)
+        try #require(posted.code == 201, "\(posted)")
+        let messageId = try #require(try posted.json()["id"]?.string)
+        #expect(try await api.delete("\(path)/chat/messages/\(messageId)", token: carol.token).code == 204)
+        let settings = try await api.patch("\(path)/chat/settings", #"{"slowModeSeconds":5,"blockedTerms":["spoiler"]}"#, token: carol.token)
+        try #require(settings.code == 200, "\(settings)")
+        let ban = try await api.post("\(path)/chat/bans", #"{"handle":"walt","durationSeconds":60,"reason":"cool off"}"#, token: carol.token)
+        try #require(ban.code == 201, "\(ban)")
+        #expect(try await api.delete("\(path)/chat/bans/walt", token: carol.token).code == 204)
+        #expect(try await api.request(.put, "\(path)/chat/moderators/walt", token: carol.token).code == 204)
+        #expect(try await api.request(.delete, "\(path)/chat/moderators/walt", token: carol.token).code == 204)
+        let poll = try await api.post("\(path)/polls", #"{"question":"Encore?","options":["yes","no"],"durationSeconds":30}"#, token: carol.token)
+        try #require(poll.code == 201, "\(poll)")
+        let pollId = try #require(try poll.json()["id"]?.string)
+        let vote = try await api.post("/api/v1/polls/\(pollId)/votes", #"{"option":0}"#, token: viewer.token)
+        try #require(vote.code == 201, "\(vote)")
+        clock.advance(seconds: 30)
+        try await parts.scheduler.tick()
+        let ad = try await api.post("/api/v1/admin/ads", #"{"name":"Soda","durationMs":15000,"media":"https://ads.example/soda.mp4"}"#, token: admin)
+        try #require(ad.code == 201, "\(ad)")
+        let free = try await api.patch(path, #"{"access":"public"}"#, token: carol.token)
+        try #require(free.code == 200, "\(free)")
+        let stream = try await parts.viewing.startStream(channelId: channelId, ownerId: carol.id)
+        let anonymous = try await parts.viewing.join(channelId: channelId, viewerId: nil)
+        let adBreak = try await api.post("\(path)/ad-breaks", nil, token: carol.token)
+        try #require(adBreak.code == 201, "\(adBreak)")
+        #expect(try adBreak.json()["impressions"]?.int == 1, "\(adBreak)")
+        try await parts.viewing.left(anonymous)
+        try await parts.viewing.endStream(stream, reason: .endedByCreator, by: carol.id)
     }
 }
 

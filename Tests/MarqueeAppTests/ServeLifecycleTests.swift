@@ -127,8 +127,12 @@ struct ServeLifecycleTests {
             #expect(refused.output.contains(name), "the message names \(name): \(refused)")
         }
         let config = try ServerConfig.resolve(dataDir: nil, http: nil, environment: ["MARQUEE_BILLING_PERIOD_SECONDS": "2",
-                                                                                     "MARQUEE_RECONNECT_GRACE_SECONDS": "7"])
+                                                                                     "MARQUEE_RECONNECT_GRACE_SECONDS": "7",
+                                                                                     "MARQUEE_CHAT_RATE_LIMIT": "3/20",
+                                                                                     "MARQUEE_AD_BREAK_INTERVAL_SECONDS": "900"])
         #expect(config.domain.billingPeriodMillis == 2000 && config.domain.reconnectGraceMillis == 7000)
+        #expect(config.domain.chatMessagesPerWindow == 3 && config.domain.chatWindowMillis == 20_000 && config.domain.adBreakIntervalMillis == 900_000)
+        #expect(throws: ServerConfig.Invalid.self) { try ServerConfig.resolve(dataDir: nil, http: nil, environment: ["MARQUEE_CHAT_RATE_LIMIT": "50/1"]) }
         #expect(ServerConfig().domain.billingPeriodMillis == 60_000 && ServerConfig().domain.reconnectGraceMillis == 60_000)
     }
 
