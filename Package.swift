@@ -58,6 +58,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            resources: [.embedInCode("openapi.yaml")],
             swiftSettings: settings
         ),
         // Wiring, configuration, services and the logic behind each CLI command.

@@ -9,6 +9,10 @@ public enum APIRouter {
         router.add(middleware: MetricsRecorder(deps: deps))
         router.add(middleware: ProblemMiddleware())
         SystemRoutes(deps: deps).add(to: router)
+        router.get("api/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+        }
         let api = router.group("api/v1")
         let dummyHash = try await Auth.hashPassword(Auth.randomSecret(prefix: ""), cost: deps.config.bcryptCost)
         AccountRoutes(deps: deps, dummyHash: dummyHash).add(to: api)
@@ -40,4 +44,9 @@ struct MetricsRecorder: RouterMiddleware {
             .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return response
     }
+}
+
+/// The OpenAPI 3.1 description of this API (`Sources/HTTPAPI/openapi.yaml`, embedded in the binary).
+public enum OpenAPIDocument {
+    public static var bytes: [UInt8] { PackageResources.openapi_yaml }
 }

@@ -1,0 +1,36 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import MarqueeApp
+import MarqueeCore
+import Testing
+import TestSupport
+
+/// `GET /api/openapi.yaml` serves the document in the repo, the document is a valid OpenAPI 3.1
+/// description (PyPI `openapi-spec-validator`), and every route the router registers is in it.
+@Suite("OpenAPI document", .timeLimit(.minutes(1)))
+struct OpenAPITests {
+    static let document = SchemaTests.packageRoot.appendingPathComponent("Sources/HTTPAPI/openapi.yaml")
+
+    @Test func everyRegisteredRouteIsDocumentedAndTheDocumentIsValid() async throws {
+        let directory = try TemporaryDirectory("openapi")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let routes: [String] = try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, _, parts in
+            let served = try await api.get("/api/openapi.yaml")
+            #expect(served.code == 200)
+            #expect(Array(served.body.utf8) == (try Array(Data(contentsOf: Self.document))), "the served document is the one in the repo")
+            let router = try await APIRouter.build(parts.deps)
+            return router.routes.map { "\($0.method.rawValue) \($0.path)" }
+        }
+        #expect(routes.count > 50, "\(routes)")
+        let list = directory.file("routes.txt")
+        try routes.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
+        let script = SchemaTests.packageRoot.appendingPathComponent("Tests/openapi_check.py").path
+        let python = SchemaTests.python()
+        let probe = try await runProgram(python, ["-c", "import openapi_spec_validator, yaml"], scratch: directory.path)
+        try #require(probe.status == 0, "\(python) lacks openapi-spec-validator / PyYAML (make python-deps installs them): \(probe.stderr)")
+        let check = try await runProgram(python, [script, Self.document.path, list], scratch: directory.path)
+        #expect(check.status == 0, "openapi_check.py failed:\n\(check)")
+    }
+}
