@@ -57,7 +57,9 @@ public struct Problem: HTTPResponseError, Sendable {
         case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout, .unknownMessage, .unknownPoll: self.init(.notFound, "not-found", "Not found", detail: error.description)
         case .forbidden, .accountSuspended: self.init(.forbidden, "forbidden", "Forbidden", detail: error.description)
         case .insufficientTokens: self.init(.unprocessableContent, "insufficient-tokens", "Insufficient tokens", detail: error.description)
-        case .rateLimited: self.init(.tooManyRequests, "rate-limited", "Too many requests", detail: error.description)
+        case .rateLimited(_, let seconds):
+            self.init(.tooManyRequests, "rate-limited", "Too many requests", detail: error.description)
+            headers[.retryAfter] = String(seconds)
         case .insufficientEarnings: self.init(.unprocessableContent, "insufficient-earnings", "Insufficient earnings", detail: error.description)
         }
     }

@@ -47,6 +47,16 @@ struct SubscriptionRoutes: Sendable {
                 try ReadModels.subscriptions(where: "viewer_id = ?1", principal.id, $0)
             }))
         }
+        router.get("subscriptions/:id") { request, context in
+            let principal = try await auth.required(request)
+            let id = context.parameters.get("id") ?? ""
+            try await deps.consistentRead()
+            guard let view = try deps.readModels.withConnection({ try ReadModels.subscription(id: id, $0) }),
+                  view.viewerId == principal.id || view.creatorId == principal.id || principal.role == .admin else {
+                throw Problem.notFound("no subscription '\(id)' of yours")
+            }
+            return try jsonResponse(view)
+        }
         router.post("subscriptions/:id/cancel") { request, context in
             let principal = try await auth.required(request)
             let id = context.parameters.get("id") ?? ""
@@ -128,6 +138,12 @@ struct PayoutRoutes: Sendable {
             return try jsonResponse(List(payouts: try deps.readModels.withConnection {
                 try ReadModels.payouts(where: "creator_id = ?1", principal.id, $0)
             }, policy: policy))
+        }
+        router.get("payouts/:id") { request, context in
+            let principal = try await auth.required(request)
+            let view = try await payout(context.parameters.get("id") ?? "")
+            guard view.creatorId == principal.id || principal.role == .admin else { throw Problem.notFound("no payout '\(view.id)' of yours") }
+            return try jsonResponse(view)
         }
         router.get("admin/payouts") { request, _ in
             _ = try await auth.admin(request)
