@@ -8,7 +8,7 @@ HTTP ?= 0.0.0.0:8080
 VENV := .build-venv
 
 # Debian packages: the system libraries Marquee links (pkg-config names in Package.swift).
-RUN_PACKAGES := pkg-config libsqlite3-dev libssl-dev
+RUN_PACKAGES := pkg-config libsqlite3-dev libssl-dev libsrtp2-dev
 # Tests also need: sqlite3 (backup script), python3 + venv (JSON Schema validation of events).
 TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 python3 python3-venv python3-pip
 

@@ -28,6 +28,7 @@ let package = Package(
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, libssl-dev).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
 
         // Pure value-type JSON reader/writer and a fast Codable bridge (no dependencies).
         .target(name: "MarqueeJSON", swiftSettings: settings),
@@ -37,6 +38,8 @@ let package = Package(
         .target(name: "SQLiteDB", dependencies: ["CSQLite"], swiftSettings: settings),
         // The append-only, hash-chained event log: knows no domain type.
         .target(name: "EventLog", dependencies: ["SQLiteDB", "COpenSSL", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
+        // DTLS 1.2 over memory BIOs (OpenSSL) and SRTP (libsrtp2) for the SFU: datagrams in, datagrams out.
+        .target(name: "MediaCrypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: settings),
         // Events, commands, deciders and ledger rules: pure, clock-free.
         .target(name: "Domain", dependencies: ["MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // The write path: command envelopes, idempotency, the writer's handler over Domain.
@@ -87,6 +90,7 @@ let package = Package(
 
         // Helpers shared by test targets (temporary directories, time bounds).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
+        .testTarget(name: "MediaCryptoTests", dependencies: ["MediaCrypto", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "MarqueeJSONTests", dependencies: ["TestSupport", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "DomainTests", dependencies: ["TestSupport", "Domain", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
