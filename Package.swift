@@ -61,7 +61,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.embedInCode("openapi.yaml")],
+            resources: [.embedInCode("openapi.yaml"), .embedInCode("Pages/studio.html"), .embedInCode("Pages/watch.html"),
+                        .embedInCode("Pages/common.js"), .embedInCode("Pages/marquee.css")],
             swiftSettings: settings
         ),
         // Wiring, configuration, services and the logic behind each CLI command.

@@ -9,6 +9,7 @@ public enum APIRouter {
         router.add(middleware: MetricsRecorder(deps: deps))
         router.add(middleware: ProblemMiddleware())
         SystemRoutes(deps: deps).add(to: router)
+        Pages.add(to: router)
         router.get("api/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
@@ -49,4 +50,18 @@ struct MetricsRecorder: RouterMiddleware {
 /// The OpenAPI 3.1 description of this API (`Sources/HTTPAPI/openapi.yaml`, embedded in the binary).
 public enum OpenAPIDocument {
     public static var bytes: [UInt8] { PackageResources.openapi_yaml }
+}
+
+/// The browser pages, plain HTML/JS embedded in the binary: `/studio/{slug}` (publish with
+/// WHIP) and `/watch/{slug}` (play with WHEP, chat, gifts, polls).
+enum Pages {
+    static func add(to router: Router<APIContext>) {
+        @Sendable func serve(_ bytes: [UInt8], _ type: String) -> Response {
+            Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        router.get("studio/:slug") { _, _ in serve(PackageResources.studio_html, "text/html; charset=utf-8") }
+        router.get("watch/:slug") { _, _ in serve(PackageResources.watch_html, "text/html; charset=utf-8") }
+        router.get("assets/common.js") { _, _ in serve(PackageResources.common_js, "text/javascript; charset=utf-8") }
+        router.get("assets/marquee.css") { _, _ in serve(PackageResources.marquee_css, "text/css; charset=utf-8") }
+    }
 }

@@ -22,7 +22,7 @@ struct ChannelRoutes: Sendable {
         var id: String; var slug: String; var ownerId: String; var ownerHandle: String; var title: String
         var access: ChannelAccess; var pricePerMinute: Int64; var ageRestricted: Bool
         var createdAt: String; var updatedAt: String
-        var liveStreamId: String?; var subscriptionTiers: [SubscriptionTier]; var subscribersWatchPaidFree: Bool
+        var liveStreamId: String?; var viewersNow: Int64; var subscriptionTiers: [SubscriptionTier]; var subscribersWatchPaidFree: Bool
         /// Only in answers to the channel's owner.
         var streamKey: String?
     }
@@ -61,7 +61,7 @@ struct ChannelRoutes: Sendable {
         }
         return ChannelResponse(id: c.id, slug: c.slug, ownerId: c.ownerId, ownerHandle: c.ownerHandle, title: c.title, access: c.access,
                                pricePerMinute: c.pricePerMinute, ageRestricted: c.ageRestricted, createdAt: c.createdAt,
-                               updatedAt: c.updatedAt, liveStreamId: c.liveStreamId, subscriptionTiers: c.subscriptionTiers,
+                               updatedAt: c.updatedAt, liveStreamId: c.liveStreamId, viewersNow: c.viewersNow, subscriptionTiers: c.subscriptionTiers,
                                subscribersWatchPaidFree: c.subscribersWatchPaidFree, streamKey: key)
     }
 

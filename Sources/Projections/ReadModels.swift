@@ -25,6 +25,8 @@ public struct ChannelView: Codable, Sendable, Equatable {
     public var liveStreamId: String?
     public var subscriptionTiers: [SubscriptionTier]
     public var subscribersWatchPaidFree: Bool
+    /// Open viewing sessions of the live stream (0 when offline).
+    public var viewersNow: Int64
 }
 
 public struct WalletView: Codable, Sendable, Equatable {
@@ -123,7 +125,8 @@ public enum ReadModels {
     public static func channel(slug: String, _ c: Connection) throws -> ChannelView? {
         let s = try c.prepared("""
             SELECT c.channel_id, c.slug, c.owner_id, a.handle, c.title, c.access, c.price_per_minute, c.age_restricted,
-                   c.created_at, c.updated_at, c.live_stream_id, c.tiers, c.subscribers_watch_paid_free
+                   c.created_at, c.updated_at, c.live_stream_id, c.tiers, c.subscribers_watch_paid_free,
+                   coalesce((SELECT viewers_now FROM streams s WHERE s.stream_id = c.live_stream_id), 0)
             FROM channels c JOIN accounts a ON a.account_id = c.owner_id WHERE c.slug = ?1
             """)
         try s.bind(1, slug)
@@ -133,7 +136,8 @@ public enum ReadModels {
         return ChannelView(id: s.string(0), slug: s.string(1), ownerId: s.string(2), ownerHandle: s.string(3), title: s.string(4),
                            access: ChannelAccess(rawValue: s.string(5)) ?? .public, pricePerMinute: s.int64(6),
                            ageRestricted: s.int64(7) != 0, createdAt: s.string(8), updatedAt: s.string(9),
-                           liveStreamId: s.optionalString(10), subscriptionTiers: tiers, subscribersWatchPaidFree: s.int64(12) != 0)
+                           liveStreamId: s.optionalString(10), subscriptionTiers: tiers, subscribersWatchPaidFree: s.int64(12) != 0,
+                           viewersNow: s.int64(13))
     }
 
     public static func wallet(accountId: String, _ c: Connection) throws -> WalletView {

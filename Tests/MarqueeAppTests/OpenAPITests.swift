@@ -34,3 +34,22 @@ struct OpenAPITests {
         #expect(check.status == 0, "openapi_check.py failed:\n\(check)")
     }
 }
+
+@Suite("Pages served by the server", .timeLimit(.minutes(1)))
+struct PagesTests {
+    @Test func studioWatchAndAssetsAreServedFromTheBinary() async throws {
+        let directory = try TemporaryDirectory("pages")
+        defer { directory.remove() }
+        try await LiveServer.run(dataDir: try directory.directory("data")) { api, _ in
+            let studio = try await api.get("/studio/carol-live")
+            #expect(studio.code == 200 && studio.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(studio.body.contains("/whip/") && studio.body.contains("sendEncodings") && studio.body.contains("getUserMedia"))
+            let watch = try await api.get("/watch/carol-live")
+            #expect(watch.code == 200 && watch.body.contains("/whep/") && watch.body.contains("recvonly"))
+            let script = try await api.get("/assets/common.js")
+            #expect(script.code == 200 && script.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            #expect(script.body.contains("application/sdp") && script.body.contains("WebSocket"))
+            #expect(try await api.get("/assets/marquee.css").code == 200)
+        }
+    }
+}
