@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "SQLiteDB", dependencies: ["CSQLite"], swiftSettings: settings),
         // The append-only, hash-chained event log: knows no domain type.
         .target(name: "EventLog", dependencies: ["SQLiteDB", "COpenSSL", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
+        // Media wire formats as value types: STUN/ICE-lite, SDP offer/answer, RTP/RTCP, VP8/H.264 payloads.
+        .target(name: "MediaWire", dependencies: ["COpenSSL"], swiftSettings: settings),
         // DTLS 1.2 over memory BIOs (OpenSSL) and SRTP (libsrtp2) for the SFU: datagrams in, datagrams out.
         .target(name: "MediaCrypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: settings),
         // Events, commands, deciders and ledger rules: pure, clock-free.
@@ -65,11 +67,23 @@ let package = Package(
                         .embedInCode("Pages/common.js"), .embedInCode("Pages/marquee.css")],
             swiftSettings: settings
         ),
+        // The SFU: one UDP socket, ICE-lite, DTLS-SRTP, forwarding; WHIP/WHEP sessions; obeys the log.
+        .target(
+            name: "SFU",
+            dependencies: [
+                "MediaWire", "MediaCrypto", "Domain", "Engine", "HTTPAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         // Wiring, configuration, services and the logic behind each CLI command.
         .target(
             name: "MarqueeApp",
             dependencies: [
-                "Domain", "Engine", "EventLog", "Projections", "HTTPAPI", "SQLiteDB", "MarqueeJSON", "MarqueeCore", "COpenSSL",
+                "Domain", "Engine", "EventLog", "Projections", "HTTPAPI", "SFU", "SQLiteDB", "MarqueeJSON", "MarqueeCore", "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -91,6 +105,7 @@ let package = Package(
 
         // Helpers shared by test targets (temporary directories, time bounds).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
+        .testTarget(name: "MediaWireTests", dependencies: ["MediaWire", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "MediaCryptoTests", dependencies: ["MediaCrypto", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "MarqueeJSONTests", dependencies: ["TestSupport", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),

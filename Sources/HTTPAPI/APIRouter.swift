@@ -10,6 +10,7 @@ public enum APIRouter {
         router.add(middleware: ProblemMiddleware())
         SystemRoutes(deps: deps).add(to: router)
         Pages.add(to: router)
+        MediaRoutes(deps: deps).add(to: router)
         router.get("api/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))

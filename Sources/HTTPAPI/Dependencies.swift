@@ -51,6 +51,8 @@ public struct APIDependencies: Sendable {
     public var metricsFactory: PrometheusMetricsFactory
     /// The open chat sockets (fed by the log's consumer).
     public var chatHub: ChatHub
+    /// The SFU behind WHIP/WHEP (nil: the routes answer 503).
+    public var media: (any MediaSignaling)?
 
     public init(writer: any CommandSubmitting, logHead: HeadWatcher, projected: HeadWatcher, events: ConnectionPool,
                 readModels: ConnectionPool, config: APIConfig, clock: any WallClock, ids: any IDGenerator,

@@ -9,6 +9,7 @@ import MarqueeCore
 import NIOCore
 import Prometheus
 import Projections
+import SFU
 import SQLiteDB
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -24,6 +25,8 @@ public struct ServerParts: Sendable {
     /// The command interface of streams and viewer sessions (the SFU calls it).
     public let viewing: ViewingSessions
     public let scheduler: Scheduler
+    /// The SFU (nil with `--media-udp off`).
+    public let media: MediaServer?
     /// The admin password when this start generated it (first start, no MARQUEE_ADMIN_PASSWORD).
     public let generatedAdminPassword: String?
 }
@@ -58,29 +61,40 @@ public enum MarqueeServer {
         let registry = PrometheusCollectorRegistry()
         let readModelPool = ConnectionPool.readOnly(path: readModelPath(config.dataDir))
         let chatHub = ChatHub(adLookup: { adId in
-            (try? readModelPool.withConnection { c in
+            let row = try? readModelPool.withConnection { c in
                 try c.rows("SELECT media, duration_ms FROM ads WHERE ad_id = ?1", [.text(adId)]).first
-            }).flatMap { row in row.flatMap { $0 }.isEmpty ? nil : (row[0].string ?? "", row[1].int64 ?? 0) }
+            }
+            guard let row = row ?? nil, let media = row[0].string, let duration = row[1].int64 else { return nil }
+            return (media, duration)
         })
-        let deps = APIDependencies(
+        var deps = APIDependencies(
             writer: writer, logHead: writer.watcher, projected: projections.projected,
             events: .readOnly(path: logPath(config.dataDir)), readModels: readModelPool,
             config: APIConfig(domain: config.domain, bcryptCost: config.bcryptCost, sessionTTLMillis: config.sessionTTLHours * 3_600_000,
                               stripeWebhookSecret: config.stripeWebhookSecret),
             clock: clock, ids: ids, metrics: registry, chatHub: chatHub)
-        let router = try await APIRouter.build(deps)
         let scheduler = Scheduler(writer: writer, clock: clock, logger: logger)
         let viewing = ViewingSessions(ids: ids) { envelope in try await writer.submit(envelope) }
+        var media: MediaServer?
+        if let host = config.mediaHost {
+            let server = try MediaServer(config: MediaConfig(host: host, port: config.mediaPort, publicIPs: config.publicIPs),
+                                         viewing: viewing, logger: logger)
+            try await server.start()
+            media = server
+        }
+        deps.media = media
+        let router = try await APIRouter.build(deps)
         let app = Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router),
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "marquee"),
             services: [WriterService(writer: writer, lock: lock, clock: clock), ProjectionService(runner: projections, logger: logger),
-                       scheduler, LogFeedService(logPath: logPath(config.dataDir), watcher: writer.watcher, hub: chatHub, logger: logger)],
+                       scheduler, LogFeedService(logPath: logPath(config.dataDir), watcher: writer.watcher, hub: chatHub, media: media, logger: logger)]
+                       + (media.map { [$0] as [any Service] } ?? []),
             onServerRunning: onServerRunning,
             logger: logger)
         return (app, ServerParts(writer: writer, projections: projections, deps: deps, lock: lock, viewing: viewing,
-                                scheduler: scheduler, generatedAdminPassword: generated))
+                                scheduler: scheduler, media: media, generatedAdminPassword: generated))
     }
 
     /// On an empty log, registers the account `admin` (role admin) with MARQUEE_ADMIN_PASSWORD or a
@@ -174,6 +188,7 @@ struct LogFeedService: Service {
     let logPath: String
     let watcher: HeadWatcher
     let hub: ChatHub
+    let media: MediaServer?
     let logger: Logger
 
     func run() async throws {
@@ -194,7 +209,10 @@ struct LogFeedService: Service {
                         after = row.seq
                         return true
                     }
-                    for (seq, event) in delivered { hub.deliver(seq: seq, event: event) }
+                    for (seq, event) in delivered {
+                        hub.deliver(seq: seq, event: event)
+                        media?.observe(seq: seq, event: event)
+                    }
                 }
             }
         } catch is CancellationError {

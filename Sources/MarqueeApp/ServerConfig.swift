@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import Logging
 
 /// Everything `marquee serve` is configured with; from flags first, then `MARQUEE_*`
@@ -13,6 +14,11 @@ public struct ServerConfig: Sendable {
     public var sessionTTLHours: Int64
     public var logLevel: Logger.Level
     public var stripeWebhookSecret: String?
+    /// `--media-udp` / `MARQUEE_MEDIA_UDP` (default 0.0.0.0:8189); "off" runs without the SFU.
+    public var mediaHost: String? = "0.0.0.0"
+    public var mediaPort: Int = 8189
+    /// `--public-ip` / `MARQUEE_PUBLIC_IP` (comma-separated): advertised in ICE candidates.
+    public var publicIPs: [String] = []
 
     public init(dataDir: String = "./data", httpHost: String = "0.0.0.0", httpPort: Int = 8080, adminPassword: String? = nil,
                 domain: DomainConfig = DomainConfig(), bcryptCost: UInt8 = 12, sessionTTLHours: Int64 = 720,
@@ -32,8 +38,20 @@ public struct ServerConfig: Sendable {
     }
 
     /// Reads the configuration: explicit values win over the environment.
-    public static func resolve(dataDir: String?, http: String?, environment: [String: String]) throws -> ServerConfig {
+    public static func resolve(dataDir: String?, http: String?, mediaUDP: String? = nil, publicIP: String? = nil,
+                               environment: [String: String]) throws -> ServerConfig {
         var config = ServerConfig()
+        let media = mediaUDP ?? environment["MARQUEE_MEDIA_UDP"] ?? "0.0.0.0:8189"
+        if media == "off" {
+            config.mediaHost = nil
+        } else {
+            let (host, port) = try parseHostPort(media)
+            config.mediaHost = host
+            config.mediaPort = port
+        }
+        if let ips = publicIP ?? environment["MARQUEE_PUBLIC_IP"] {
+            config.publicIPs = ips.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         config.dataDir = dataDir ?? environment["MARQUEE_DATA_DIR"] ?? "./data"
         let (host, port) = try parseHostPort(http ?? environment["MARQUEE_HTTP"] ?? "0.0.0.0:8080")
         config.httpHost = host

@@ -38,10 +38,17 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "HTTP listen address HOST:PORT (default: $MARQUEE_HTTP or 0.0.0.0:8080).")
     var http: String?
 
+    @Option(name: .long, help: "The SFU's UDP socket HOST:PORT for WHIP/WHEP media, or 'off' (default: $MARQUEE_MEDIA_UDP or 0.0.0.0:8189).")
+    var mediaUdp: String?
+
+    @Option(name: .long, help: "Address(es) to advertise in ICE candidates, comma-separated (default: $MARQUEE_PUBLIC_IP, else the bound or all interface addresses).")
+    var publicIp: String?
+
     func run() async throws {
         let config: ServerConfig
         do {
-            config = try ServerConfig.resolve(dataDir: dataDir, http: http, environment: ProcessInfo.processInfo.environment)
+            config = try ServerConfig.resolve(dataDir: dataDir, http: http, mediaUDP: mediaUdp, publicIP: publicIp,
+                                              environment: ProcessInfo.processInfo.environment)
         } catch {
             throw ValidationError("\(error)")
         }

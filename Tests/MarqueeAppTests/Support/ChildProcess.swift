@@ -45,6 +45,8 @@ enum MarqueeBinary {
 func childEnvironment(_ extra: [String: String]) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MARQUEE_") }
     environment["MARQUEE_BCRYPT_COST"] = "4"
+    // Parallel tests must not fight over the SFU's default port 8189.
+    environment["MARQUEE_MEDIA_UDP"] = "127.0.0.1:0"
     for (key, value) in extra { environment[key] = value }
     return environment
 }

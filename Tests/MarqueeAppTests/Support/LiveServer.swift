@@ -14,7 +14,10 @@ enum LiveServer {
     static let adminPassword = "admin-password-123"
 
     static func config(dataDir: String) -> ServerConfig {
-        ServerConfig(dataDir: dataDir, httpHost: "127.0.0.1", httpPort: 0, adminPassword: adminPassword, bcryptCost: 4)
+        var config = ServerConfig(dataDir: dataDir, httpHost: "127.0.0.1", httpPort: 0, adminPassword: adminPassword, bcryptCost: 4)
+        config.mediaHost = "127.0.0.1"
+        config.mediaPort = 0
+        return config
     }
 
     /// The economy settings tests use: short periods so a manual clock can cross them, a low

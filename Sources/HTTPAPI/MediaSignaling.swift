@@ -1,0 +1,19 @@
+/// What the WHIP/WHEP routes need from the SFU (implemented by `SFU.MediaServer`).
+public protocol MediaSignaling: Sendable {
+    /// A publisher's offer for `channelId` (already authorised by its stream key): the answer.
+    func publish(channelId: String, ownerId: String, offer: String) async throws(MediaSignalingError) -> (sessionId: String, answer: String)
+    /// A viewer's offer (access already checked): the answer.
+    func watch(channelId: String, viewerId: String?, offer: String) async throws(MediaSignalingError) -> (sessionId: String, answer: String)
+    /// Ends a session of `channelId`; false when there is no such session.
+    func end(sessionId: String, channelId: String, by actorId: String?) async -> Bool
+}
+
+public enum MediaSignalingError: Error, Equatable, Sendable {
+    /// The SDP cannot be read (400).
+    case malformedOffer(String)
+    /// Nothing in the offer can be accepted (406 per WHIP/WHEP practice, with the detail).
+    case nothingInCommon(String)
+    /// The channel already has a publisher, or the server is full (409 / 503).
+    case conflict(String)
+    case unavailable(String)
+}

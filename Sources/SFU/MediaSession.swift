@@ -1,0 +1,76 @@
+import MediaCrypto
+import MediaWire
+import NIOCore
+
+/// What one side negotiated for one kind of media (from the SDP answer).
+public struct NegotiatedTrack: Sendable, Equatable {
+    public enum Kind: String, Sendable { case audio, video }
+    public var kind: Kind
+    public var mid: String
+    public var payloadType: UInt8
+    /// The codec as negotiated (name such as opus, VP8, H264; clock rate; fmtp).
+    public var codec: WebRTCCodecDescription
+    /// Simulcast layers by rid, best first (publisher only).
+    public var rids: [String]
+    /// The header extension id of `urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id`, if negotiated.
+    public var ridExtensionId: UInt8?
+    public init(kind: Kind, mid: String, payloadType: UInt8, codec: WebRTCCodecDescription, rids: [String] = [], ridExtensionId: UInt8? = nil) {
+        self.kind = kind; self.mid = mid; self.payloadType = payloadType; self.codec = codec
+        self.rids = rids; self.ridExtensionId = ridExtensionId
+    }
+}
+
+/// One WHIP or WHEP peer. Lives on the media event loop only (no locks on the packet path).
+final class MediaSession: @unchecked Sendable {
+    enum Role { case publisher, viewer }
+
+    struct Outbound {
+        var ssrc: UInt32
+        var payloadType: UInt8
+        /// outgoing sequence = incoming + offset (set by the first packet forwarded).
+        var sequenceOffset: UInt16?
+        var sourceSSRC: UInt32?
+        var lastSent: UInt16 = 0
+    }
+
+    let id: String
+    let role: Role
+    let channelId: String
+    let accountId: String?
+    let credentials: STUNResponder.Credentials
+    let remoteUfrag: String
+    let dtls: DTLSEndpoint
+    let tracks: [NegotiatedTrack]
+    let createdAt: Int64
+
+    var address: SocketAddress?
+    var transportAddress: STUNTransportAddress?
+    var lastConsentAt: Int64
+    var srtpIn: SRTPSession?
+    var srtpOut: SRTPSession?
+    var mediaReady: Bool { srtpOut != nil }
+    var disconnected = false
+    var closed = false
+    /// The log's id for this session: the stream id (publisher) or the viewing session id (viewer).
+    var logId: String?
+    /// Viewer: per kind, how packets are rewritten for it.
+    var outbound: [NegotiatedTrack.Kind: Outbound] = [:]
+    /// Publisher: the video SSRC being forwarded (the best simulcast layer seen) and its rid.
+    var forwardedVideoSSRC: UInt32?
+    var forwardedVideoRid: String?
+    var videoSSRCs: [UInt32: String] = [:]
+    var lastKeyframeRequestAt: Int64 = 0
+
+    init(id: String, role: Role, channelId: String, accountId: String?, credentials: STUNResponder.Credentials, remoteUfrag: String,
+         dtls: DTLSEndpoint, tracks: [NegotiatedTrack], outboundSSRCs: [NegotiatedTrack.Kind: UInt32], now: Int64) {
+        self.id = id; self.role = role; self.channelId = channelId; self.accountId = accountId
+        self.credentials = credentials; self.remoteUfrag = remoteUfrag; self.dtls = dtls; self.tracks = tracks
+        self.createdAt = now; self.lastConsentAt = now
+        for track in tracks where role == .viewer {
+            outbound[track.kind] = Outbound(ssrc: outboundSSRCs[track.kind] ?? UInt32.random(in: 1...UInt32.max), payloadType: track.payloadType)
+        }
+    }
+
+    func track(payloadType: UInt8) -> NegotiatedTrack? { tracks.first { $0.payloadType == payloadType } }
+    func track(_ kind: NegotiatedTrack.Kind) -> NegotiatedTrack? { tracks.first { $0.kind == kind } }
+}
