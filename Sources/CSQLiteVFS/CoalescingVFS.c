@@ -401,7 +401,19 @@ static void registerVfs(void) {
     if (sqlite3_vfs_register(&coalescingVfs, 0) != SQLITE_OK) rootVfs = NULL;
 }
 
+static pthread_once_t configureOnce = PTHREAD_ONCE_INIT;
+
+static void configure(void) {
+    // SQLITE_MISUSE when SQLite was initialized already (by another library): then keep its settings.
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void marquee_sqlite_configure(void) {
+    pthread_once(&configureOnce, configure);
+}
+
 const char *marquee_coalescing_vfs(void) {
+    marquee_sqlite_configure();
     pthread_once(&registerOnce, registerVfs);
     return rootVfs ? MARQUEE_VFS_NAME : NULL;
 }

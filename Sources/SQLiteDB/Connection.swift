@@ -72,6 +72,7 @@ public final class Connection: @unchecked Sendable {
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         }
+        marquee_sqlite_configure()
         let vfsName = vfs.name
         if vfs != .standard && vfsName == nil {
             throw SQLiteError(code: SQLITE_ERROR, message: "the \(vfs) VFS is not available: \(path)")

@@ -17,6 +17,13 @@
 /// thread-safe). NULL when the platform has no default VFS to wrap.
 const char *marquee_coalescing_vfs(void);
 
+/// Process-wide SQLite settings, applied once before SQLite initializes (later calls do nothing):
+/// memory statistics off (`SQLITE_CONFIG_MEMSTATUS`), so an allocation does not take a global
+/// mutex. Debian builds SQLite without lookaside, so every bound string and record is a malloc
+/// and this mutex showed up at ~5 % of replay's projecting thread. Nothing in Marquee reads
+/// `sqlite3_memory_used` or sets a soft heap limit (both need the statistics).
+void marquee_sqlite_configure(void);
+
 /// Counters for tests and benchmarks: writes SQLite asked for, and writes that reached the WAL file.
 typedef struct {
     long long walWritesRequested;
