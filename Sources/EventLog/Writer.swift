@@ -20,7 +20,8 @@ public struct Decision<Outcome: Sendable>: Sendable {
 
 /// The domain side of the writer: decides commands against in-memory state.
 /// Called by the writer only, one command at a time and never concurrently: on its thread, or on
-/// its helper thread while the writer thread waits for the helper (a large batch is prepared in chunks).
+/// its helper thread, which prepares the next chunk of a large batch while the writer thread only
+/// inserts rows (never touching the handler) and then waits for it.
 public protocol CommandHandler: AnyObject, SendableMetatype {
     associatedtype Command: Sendable
     associatedtype Outcome: Sendable
