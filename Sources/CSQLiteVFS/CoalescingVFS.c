@@ -78,13 +78,13 @@ static int flush(CoalescingFile *file) {
 static int walWrite(CoalescingFile *file, const void *data, int amount, sqlite3_int64 offset) {
     atomic_fetch_add_explicit(&walWritesRequested, 1, memory_order_relaxed);
     int contiguous = file->bufferLength > 0 && offset == file->bufferStart + file->bufferLength;
-    if (!contiguous || file->bufferLength + amount > BUFFER_CAP) {
+    if (!contiguous || file->bufferLength + amount > BUFFER_CAP || amount > WRITE_CHUNK) {
         int rc = flush(file);
         if (rc != SQLITE_OK) return rc;
     }
     if (amount > WRITE_CHUNK) {
-        // Larger than the buffer or than one write of the wrapped VFS: SQLite never asks for that
-        // on a WAL (a frame is one page and a header); pass it through as it came.
+        // Larger than one write of the wrapped VFS: SQLite never asks for that on a WAL (a frame
+        // is one page and a header); after what was buffered, pass it through as it came.
         atomic_fetch_add_explicit(&walWritesIssued, 1, memory_order_relaxed);
         return file->real->pMethods->xWrite(file->real, data, amount, offset);
     }
