@@ -30,12 +30,15 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
 
+        // Our SQLite VFS shim: the default VFS with the write-ahead log's writes batched per commit.
+        .target(name: "CSQLiteVFS", dependencies: ["CSQLite"]),
+
         // Pure value-type JSON reader/writer and a fast Codable bridge (no dependencies).
         .target(name: "MarqueeJSON", swiftSettings: settings),
         // Shared value types with no dependencies: time (RFC 3339, milliseconds).
         .target(name: "MarqueeCore", swiftSettings: settings),
         // Thin Swift wrapper over the SQLite C API (connections, statements, errors).
-        .target(name: "SQLiteDB", dependencies: ["CSQLite"], swiftSettings: settings),
+        .target(name: "SQLiteDB", dependencies: ["CSQLite", "CSQLiteVFS"], swiftSettings: settings),
         // The append-only, hash-chained event log: knows no domain type.
         .target(name: "EventLog", dependencies: ["SQLiteDB", "COpenSSL", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
         // Media wire formats as value types: STUN/ICE-lite, SDP offer/answer, RTP/RTCP, VP8/H.264 payloads.

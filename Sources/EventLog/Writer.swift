@@ -19,7 +19,9 @@ public struct Decision<Outcome: Sendable>: Sendable {
 }
 
 /// The domain side of the writer: decides commands against in-memory state.
-/// Called on the writer's thread only, one command at a time.
+/// Called by the writer only, one command at a time and never concurrently: on its thread, or on
+/// its helper thread, which prepares the next chunk of a large batch while the writer thread only
+/// inserts rows (never touching the handler) and then waits for it.
 public protocol CommandHandler: AnyObject, SendableMetatype {
     associatedtype Command: Sendable
     associatedtype Outcome: Sendable
@@ -75,7 +77,7 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private var finished = false
     private var thread: Thread?
 
-    // Writer-thread state.
+    // Chain state: used by the writer thread, or by the helper while the writer thread inserts.
     private var headSeq: Int64 = 0
     private var headHash: [UInt8] = HashChain.genesis
     private var lastMillis: Int64 = 0
@@ -149,6 +151,7 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
                 finished = true
                 condition.broadcast()
                 condition.unlock()
+                helper.stop()
                 return
             }
             let take = min(queue.count, maxBatch)
@@ -159,64 +162,71 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
         }
     }
 
+    /// A run of commands decided, encoded and hashed, ready to insert.
+    private struct Prepared {
+        var steps: [Step] = []
+        var results: [Result<Appended<Handler.Outcome>, any Error>] = []
+        /// Stream versions before each appended event, to undo them if the batch is not committed.
+        var touched: [(String, Int64?)] = []
+    }
+
+    private enum Step {
+        case insert(RecordedEvent)
+        case sideWrite(@Sendable (Connection) throws -> Void)
+    }
+
+    /// Batches at least this large are prepared in chunks, the next chunk on the helper thread
+    /// while this one inserts the current one.
+    private static var chunkedFrom: Int { 48 }
+
+    /// Runs one job at a time on its own thread (started on first use): the preparation of the
+    /// next chunk of a large batch.
+    private let helper = HelperThread(name: "marquee-log-prepare")
+
+    /// Decides, appends and commits one batch in one transaction, then answers its callers.
+    ///
+    /// Preparing a command (decide against the in-memory state, JSON-encode, chain the hash)
+    /// needs no database; inserting its rows needs no domain state. A large batch is cut into
+    /// four chunks: while the writer thread inserts chunk k, the helper prepares chunk k+1, so
+    /// the two halves of the CPU work overlap. The handler and the chain state are used by one
+    /// thread at a time (the helper from `run` to `wait`), and the batch is still one transaction.
     private func process(_ batch: [Pending]) {
+        let startSeq = headSeq, startHash = headHash, startMillis = lastMillis
         var results: [Result<Appended<Handler.Outcome>, any Error>] = []
         results.reserveCapacity(batch.count)
-        let startSeq = headSeq, startHash = headHash, startMillis = lastMillis
         var touched: [(String, Int64?)] = []
-        var appendedAny = false
+        var failure: (any Error)?
         do {
             try store.connection.execute("BEGIN IMMEDIATE")
-            let insert = try store.connection.prepared("""
-                INSERT INTO events(seq, stream, version, type, schema, data, meta, recorded_at, prev_hash, hash)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                """)
-            for pending in batch {
-                let millis = max(clock.now().milliseconds, lastMillis)
-                lastMillis = millis
-                let decision: Decision<Handler.Outcome>
-                do {
-                    decision = try handler.decide(pending.command, now: Timestamp(milliseconds: millis), nextSeq: headSeq + 1)
-                } catch {
-                    results.append(.failure(error))
-                    continue
-                }
-                Timestamp(milliseconds: millis).writeRFC3339(into: &timeBuffer)
-                let recordedAt = String(decoding: timeBuffer, as: UTF8.self)
-                var recorded: [RecordedEvent] = []
-                recorded.reserveCapacity(decision.events.count)
-                for event in decision.events {
-                    let seq = headSeq + 1
-                    let previous = versions[event.stream]
-                    touched.append((event.stream, previous))
-                    let version = (previous ?? 0) + 1
-                    let hash = HashChain.hash(prevHash: headHash, seq: seq, stream: event.stream, version: version, type: event.type,
-                                              schema: event.schema, data: event.data, meta: event.meta, recordedAt: recordedAt)
-                    try insert.bind(1, seq)
-                    try insert.bind(2, event.stream)
-                    try insert.bind(3, version)
-                    try insert.bind(4, event.type)
-                    try insert.bind(5, event.schema)
-                    try insert.bindText(6, bytes: event.data)
-                    try insert.bindText(7, bytes: event.meta)
-                    try insert.bind(8, recordedAt)
-                    try insert.bindBlob(9, headHash)
-                    try insert.bindBlob(10, hash)
-                    try insert.run()
-                    recorded.append(RecordedEvent(seq: seq, stream: event.stream, version: version, type: event.type,
-                                                  schema: event.schema, data: event.data, meta: event.meta,
-                                                  recordedAt: recordedAt, prevHash: headHash, hash: hash))
-                    versions[event.stream] = version
-                    headSeq = seq
-                    headHash = hash
-                    appendedAny = true
-                }
-                if let sideWrite = decision.sideWrite { try sideWrite(store.connection) }
-                results.append(.success(Appended(outcome: decision.outcome, events: recorded)))
-            }
-            try store.connection.execute("COMMIT")
-            batches.add(1, ordering: .relaxed)
         } catch {
+            failure = error
+        }
+        if failure == nil {
+            let chunkSize = batch.count >= Self.chunkedFrom ? (batch.count + 3) / 4 : batch.count
+            var chunks = stride(from: 0, to: batch.count, by: chunkSize).map { batch[$0..<min($0 + chunkSize, batch.count)] }[...]
+            var current = prepare(chunks.removeFirst())
+            while true {
+                let box = Box<Prepared>()
+                if let chunk = chunks.popFirst() {
+                    helper.run { [self] in box.value = prepare(chunk) }
+                }
+                do { try write(current.steps) } catch { failure = error }
+                helper.wait()
+                results += current.results
+                touched += current.touched
+                guard let next = box.value else { break }
+                current = next
+                if failure != nil {
+                    // Keep what the helper prepared so its versions are undone too; stop writing.
+                    touched += next.touched
+                    break
+                }
+            }
+            if failure == nil {
+                do { try store.connection.execute("COMMIT") } catch { failure = error }
+            }
+        }
+        if let failure {
             // The transaction failed after the handler evolved its state: undo everything and
             // rebuild from what is durably in the log, then fail every caller of the batch.
             try? store.connection.execute("ROLLBACK")
@@ -225,13 +235,150 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
             lastMillis = startMillis
             for (stream, previous) in touched.reversed() { versions[stream] = previous }
             do { try handler.load(from: store) } catch {}
-            let failure = WriterError.storage(String(describing: error))
-            for pending in batch { pending.continuation.resume(throwing: failure) }
+            let error = WriterError.storage(String(describing: failure))
+            for pending in batch { pending.continuation.resume(throwing: error) }
             return
         }
-        if appendedAny { watcher.advance(to: headSeq) }
+        batches.add(1, ordering: .relaxed)
+        if headSeq > startSeq { watcher.advance(to: headSeq) }
         for (pending, result) in zip(batch, results) {
             pending.continuation.resume(with: result)
+        }
+    }
+
+    /// Decides each command against the handler's in-memory state and computes the rows it
+    /// appends (seq, version, recorded_at, hash chain), advancing the chain state. Touches no database.
+    private func prepare(_ commands: ArraySlice<Pending>) -> Prepared {
+        var prepared = Prepared()
+        prepared.results.reserveCapacity(commands.count)
+        prepared.steps.reserveCapacity(commands.count)
+        for pending in commands {
+            let millis = max(clock.now().milliseconds, lastMillis)
+            lastMillis = millis
+            let decision: Decision<Handler.Outcome>
+            do {
+                decision = try handler.decide(pending.command, now: Timestamp(milliseconds: millis), nextSeq: headSeq + 1)
+            } catch {
+                prepared.results.append(.failure(error))
+                continue
+            }
+            Timestamp(milliseconds: millis).writeRFC3339(into: &timeBuffer)
+            let recordedAt = String(decoding: timeBuffer, as: UTF8.self)
+            var recorded: [RecordedEvent] = []
+            recorded.reserveCapacity(decision.events.count)
+            for event in decision.events {
+                let seq = headSeq + 1
+                let previous = versions[event.stream]
+                prepared.touched.append((event.stream, previous))
+                let version = (previous ?? 0) + 1
+                let hash = HashChain.hash(prevHash: headHash, seq: seq, stream: event.stream, version: version, type: event.type,
+                                          schema: event.schema, data: event.data, meta: event.meta, recordedAt: recordedAt)
+                let row = RecordedEvent(seq: seq, stream: event.stream, version: version, type: event.type,
+                                        schema: event.schema, data: event.data, meta: event.meta,
+                                        recordedAt: recordedAt, prevHash: headHash, hash: hash)
+                prepared.steps.append(.insert(row))
+                recorded.append(row)
+                versions[event.stream] = version
+                headSeq = seq
+                headHash = hash
+            }
+            if let sideWrite = decision.sideWrite { prepared.steps.append(.sideWrite(sideWrite)) }
+            prepared.results.append(.success(Appended(outcome: decision.outcome, events: recorded)))
+        }
+        return prepared
+    }
+
+    /// The INSERTs and side writes of prepared commands, inside the open transaction.
+    private func write(_ steps: [Step]) throws {
+        let insert = try store.connection.prepared("""
+            INSERT INTO events(seq, stream, version, type, schema, data, meta, recorded_at, prev_hash, hash)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """)
+        for step in steps {
+            switch step {
+            case .insert(let event):
+                try insert.bind(1, event.seq)
+                try insert.bind(2, event.stream)
+                try insert.bind(3, event.version)
+                try insert.bind(4, event.type)
+                try insert.bind(5, event.schema)
+                try insert.bindText(6, bytes: event.data)
+                try insert.bindText(7, bytes: event.meta)
+                try insert.bind(8, event.recordedAt)
+                try insert.bindBlob(9, event.prevHash)
+                try insert.bindBlob(10, event.hash)
+                try insert.run()
+            case .sideWrite(let sideWrite):
+                try sideWrite(store.connection)
+            }
+        }
+    }
+}
+
+/// Carries a result from the helper thread back to the writer thread (`HelperThread.wait` orders
+/// the write before the read).
+private final class Box<Value>: @unchecked Sendable {
+    var value: Value?
+}
+
+/// A thread that runs one job at a time for its owner, who hands a job over with `run` and
+/// waits for it with `wait` (started on first use, ended by `stop`).
+final class HelperThread: @unchecked Sendable {
+    private let name: String
+    private let condition = NSCondition()
+    private var job: (@Sendable () -> Void)?
+    private var busy = false
+    private var stopped = false
+    private var started = false
+
+    init(name: String) { self.name = name }
+
+    func run(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        defer { condition.unlock() }
+        precondition(!busy && !stopped, "one job at a time, before stop")
+        if !started {
+            started = true
+            let thread = Thread { [self] in loop() }
+            thread.name = name
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        self.job = job
+        busy = true
+        condition.broadcast()
+    }
+
+    /// Blocks until the job handed over last has finished (at once when none is running).
+    func wait() {
+        condition.lock()
+        while busy { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Ends the thread once it is idle.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while job == nil && !stopped { condition.wait() }
+            guard let job else {
+                condition.unlock()
+                return
+            }
+            self.job = nil
+            condition.unlock()
+            job()
+            condition.lock()
+            busy = false
+            condition.broadcast()
+            condition.unlock()
         }
     }
 }

@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteVFS
 
 /// An error reported by SQLite, with its result code and message.
 public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -30,6 +31,31 @@ public enum OpenMode: Sendable {
     case readWriteCreate
 }
 
+/// The SQLite VFS (file-system layer) a connection opens its files through.
+public enum VFS: Sendable, Equatable {
+    /// The platform's default ("unix" on Linux).
+    case standard
+    /// The default, with the write-ahead log's writes batched: one `write` per commit instead of
+    /// two per page (CSQLiteVFS). Same durability and visibility: the batch reaches the file
+    /// before the WAL is synced and before readers can see the commit. For a log's writer.
+    case coalescedWAL
+
+    /// The name to pass to `sqlite3_open_v2` (nil: the default).
+    var name: String? {
+        switch self {
+        case .standard: return nil
+        case .coalescedWAL: return marquee_coalescing_vfs().map { String(cString: $0) }
+        }
+    }
+
+    /// Writes SQLite made to WAL files through `.coalescedWAL`, and writes that reached the files
+    /// (process-wide totals, for tests and benchmarks).
+    public static var coalescedWALCounters: (requested: Int, issued: Int) {
+        let counters = marquee_coalescing_vfs_counters()
+        return (Int(counters.walWritesRequested), Int(counters.walWritesIssued))
+    }
+}
+
 /// One SQLite connection. Not thread-safe: confine it to one thread or task at a time
 /// (SQLite is built serialized on Debian, but statement state is per connection).
 public final class Connection: @unchecked Sendable {
@@ -37,8 +63,8 @@ public final class Connection: @unchecked Sendable {
     public let path: String
     private var cache: [String: Statement] = [:]
 
-    /// Opens `path` (`":memory:"` for an in-memory database).
-    public init(path: String, mode: OpenMode = .readWriteCreate) throws(SQLiteError) {
+    /// Opens `path` (`":memory:"` for an in-memory database) through `vfs`.
+    public init(path: String, mode: OpenMode = .readWriteCreate, vfs: VFS = .standard) throws(SQLiteError) {
         var db: OpaquePointer?
         var flags: Int32 = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         switch mode {
@@ -46,7 +72,12 @@ public final class Connection: @unchecked Sendable {
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         }
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        marquee_sqlite_configure()
+        let vfsName = vfs.name
+        if vfs != .standard && vfsName == nil {
+            throw SQLiteError(code: SQLITE_ERROR, message: "the \(vfs) VFS is not available: \(path)")
+        }
+        let rc = sqlite3_open_v2(path, &db, flags, vfsName)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             if let db { sqlite3_close_v2(db) }
@@ -109,6 +140,15 @@ public final class Connection: @unchecked Sendable {
     }
 
     public var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// The name of the VFS stack the main database was opened through (e.g. "unix" or
+    /// "marquee-coalescing-wal/unix").
+    public var vfsName: String? {
+        var name: UnsafeMutablePointer<CChar>?
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_VFSNAME, &name) == SQLITE_OK, let name else { return nil }
+        defer { sqlite3_free(name) }
+        return String(cString: name)
+    }
 
     /// The first column of the first row of a query, as an integer (nil when no row or NULL).
     public func scalarInt(_ sql: String, _ bindings: [SQLValue] = []) throws(SQLiteError) -> Int64? {

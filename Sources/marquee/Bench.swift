@@ -25,6 +25,10 @@ struct BenchCommand: AsyncParsableCommand {
             print(try Bench.rawInserts(path: dir + "/raw.sqlite", rows: commands))
             // The most a writer with 256 callers can put in one commit is 256 commands.
             print(try Bench.rawInserts(path: dir + "/raw256.sqlite", rows: commands, perTransaction: 256))
+            // The same 1,000-row baseline through our VFS, then with all of the writer's settings.
+            print(try Bench.rawInserts(path: dir + "/rawvfs.sqlite", rows: commands,
+                                       options: .init(vfs: .coalescedWAL, autocheckpointPages: 1000)))
+            print(try Bench.rawInserts(path: dir + "/rawwriter.sqlite", rows: commands, options: .writer))
         }
     }
 

@@ -277,7 +277,9 @@ public enum DomainEvent: Sendable, Equatable {
         case "ad.break_started": return .adBreakStarted(try d(AdBreakStarted.self))
         case "ad.impression": return .adImpression(try d(AdImpression.self))
         case "gift.sent":
-            // The hot path of replay: parse once, then read the members directly.
+            // The hot path of replay: the writer's own form straight from the bytes, else parse
+            // once and read the members directly (which also reports what is wrong).
+            if let gift = GiftSent(canonicalJSON: bytes) { return .giftSent(gift) }
             let value = try JSONValue(parsing: bytes)
             guard case .object(let object) = value else {
                 throw EventPayloadError(type: type, reason: "the payload must be a JSON object")

@@ -60,3 +60,95 @@ extension GiftSent {
                   quantity: quantityInt, tokens: tokens, creatorTokens: creatorTokens, feeTokens: feeTokens, message: message ?? nil)
     }
 }
+
+extension GiftSent {
+    /// Decodes a `gift.sent` payload that is byte for byte in the form the writer stores
+    /// (`encodedData()`: declaration order, no whitespace, explicit nulls, strings of printable
+    /// ASCII without escapes, integers without sign tricks or exponents), straight from the
+    /// bytes, building no JSON tree. Returns nil for anything else, and the caller then takes the
+    /// general path (`init(json:)`), which decides and reports errors: the two paths accept
+    /// exactly the same payloads with the same values because this one accepts only a subset
+    /// that the general path reads the same way. Replay decodes ~1M of these per run.
+    public init?(canonicalJSON bytes: UnsafeRawBufferPointer) {
+        var r = CanonicalReader(bytes)
+        guard r.literal(#"{"giftId":"#), let giftId = r.string(),
+              r.literal(#","streamId":"#), let streamId = r.optionalString(),
+              r.literal(#","channelId":"#), let channelId = r.string(),
+              r.literal(#","fromAccountId":"#), let from = r.string(),
+              r.literal(#","toAccountId":"#), let to = r.string(),
+              r.literal(#","gift":"#), let gift = r.string(),
+              r.literal(#","quantity":"#), let quantity = r.integer(),
+              r.literal(#","tokens":"#), let tokens = r.integer(),
+              r.literal(#","creatorTokens":"#), let creatorTokens = r.integer(),
+              r.literal(#","feeTokens":"#), let feeTokens = r.integer(),
+              r.literal(#","message":"#), let message = r.optionalString(),
+              r.literal("}"), r.atEnd
+        else { return nil }
+        self.init(giftId: giftId, streamId: streamId, channelId: channelId, fromAccountId: from, toAccountId: to, gift: gift,
+                  quantity: Int(quantity), tokens: tokens, creatorTokens: creatorTokens, feeTokens: feeTokens, message: message)
+    }
+}
+
+/// A cursor over canonical JSON: each read either matches the narrow form or returns nil/false.
+private struct CanonicalReader {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var atEnd: Bool { index == bytes.count }
+
+    mutating func literal(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard count <= bytes.count - index else { return false }
+        let expected = text.utf8Start
+        for offset in 0..<count where bytes[index + offset] != expected[offset] { return false }
+        index += count
+        return true
+    }
+
+    /// `"…"` of printable ASCII other than `"` and `\`.
+    mutating func string() -> String? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        let start = index + 1
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") { break }
+            guard byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") else { return nil }
+            end += 1
+        }
+        guard end < bytes.count else { return nil }
+        index = end + 1
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+
+    /// `null` (.some(nil)) or a string (.some(value)); nil when neither.
+    mutating func optionalString() -> String?? {
+        if literal("null") { return .some(nil) }
+        guard let value = string() else { return nil }
+        return .some(value)
+    }
+
+    /// `0` or an optional `-` then 1–18 digits not starting with 0 (always fits an Int64).
+    mutating func integer() -> Int64? {
+        var i = index
+        let negative = i < bytes.count && bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        let first = i
+        var value: Int64 = 0
+        while i < bytes.count, i - first < 18 {
+            let digit = bytes[i] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value &* 10 &+ Int64(digit)
+            i += 1
+        }
+        let digits = i - first
+        guard digits > 0, bytes[first] != UInt8(ascii: "0") || (digits == 1 && !negative) else { return nil }
+        // A 19th digit, a fraction or an exponent: not canonical here.
+        if i < bytes.count, bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9") || bytes[i] == UInt8(ascii: ".")
+            || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") { return nil }
+        index = i
+        return negative ? -value : value
+    }
+}
