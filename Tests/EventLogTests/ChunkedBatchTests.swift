@@ -10,8 +10,10 @@ struct ChunkedBatchTests {
     /// Holds the writer in a gate command, queues `commands`, then releases it: the queued
     /// commands form one batch of `commands.count`.
     func oneBatch(_ log: TestLog, _ commands: [TestCommand]) async throws -> [Result<Appended<Decided>, any Error>] {
+        // Read the gate's counter before the gate can enter, or a fast gate is missed and waited for forever.
+        let entered = log.handler.gateEntered.head
         let gate = Task { try await log.writer.submit(.gate(stream: "gate")) }
-        try await within(30, "the gate command") { await log.handler.gateEntered.wait(after: log.handler.gateEntered.head) }
+        try await within(30, "the gate command") { await log.handler.gateEntered.wait(after: entered) }
         let queued = commands.map { enqueue(log.writer, $0) }
         log.handler.gateRelease.signal()
         _ = try await within { try await gate.value }

@@ -40,22 +40,47 @@ struct SDPParser {
     /// The current section's payload types, for checking codec attributes against the m= line.
     private var listedPayloadTypes = Set<UInt8>()
     private var currentIsRTP = false
+    /// The current section's rid ids, to refuse duplicates without a quadratic scan.
+    private var currentRids = Set<String>()
 
     mutating func parse(_ input: [UInt8]) throws(SDPParseError) -> SDPSessionDescription {
+        // One pass over the bytes: find line ends, reject NUL and stray CR, check `x=`.
         var lines: [(number: Int, type: UInt8, value: SDPText.Bytes)] = []
+        lines.reserveCapacity(input.count / 24)
         var number = 0
-        for rawLine in input.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            number += 1
-            var line = rawLine
-            if line.last == 0x0D { line = line.dropLast() }
-            if line.isEmpty { continue }
-            if line.contains(0) || line.contains(0x0D) { throw .forbiddenCharacter(line: number) }
-            guard line.count >= 2, line[line.startIndex + 1] == SDPText.equals else {
-                throw line.contains(SDPText.equals) ? .invalidLineType(line: number) : .lineWithoutEquals(line: number)
+        var start = 0
+        var index = 0
+        var badCharacter = false
+        var sawEquals = false
+        while index <= input.count {
+            let byte: UInt8 = index < input.count ? input[index] : 0x0A
+            if byte != 0x0A {
+                if byte == 0 || byte == 0x0D { badCharacter = true }
+                if byte == SDPText.equals { sawEquals = true }
+                index += 1
+                continue
             }
-            let type = line[line.startIndex]
+            number += 1
+            var end = index
+            if end > start, input[end - 1] == 0x0D {
+                end -= 1
+                badCharacter = false
+                for position in start..<end where input[position] == 0 || input[position] == 0x0D { badCharacter = true }
+            }
+            defer {
+                index += 1
+                start = index
+                badCharacter = false
+                sawEquals = false
+            }
+            if end == start { continue }
+            if badCharacter { throw .forbiddenCharacter(line: number) }
+            guard end - start >= 2, input[start + 1] == SDPText.equals else {
+                throw sawEquals ? .invalidLineType(line: number) : .lineWithoutEquals(line: number)
+            }
+            let type = input[start]
             guard type >= 0x61, type <= 0x7A else { throw .invalidLineType(line: number) }
-            lines.append((number, type, line[(line.startIndex + 2)...]))
+            lines.append((number, type, input[(start + 2)..<end]))
         }
         guard let first = lines.first else { throw .empty }
         guard first.type == UInt8(ascii: "v") else { throw .missingVersion }
@@ -78,6 +103,7 @@ struct SDPParser {
                 current = try parseMediaLine(value)
                 listedPayloadTypes = Set(current!.payloadTypes)
                 currentIsRTP = current!.isRTP
+                currentRids = []
                 continue
             }
             if current != nil {
@@ -341,7 +367,7 @@ struct SDPParser {
         case "rid":
             let bytes = try required(name, rest)
             let rid = try attribute(name) { () throws(SDPFieldError) in try SDPRid(parsing: bytes) }
-            guard !media.rids.contains(where: { $0.id == rid.id }) else { throw .duplicateAttribute(line: lineNumber, name: "\(name):\(rid.id)") }
+            guard currentRids.insert(rid.id).inserted else { throw .duplicateAttribute(line: lineNumber, name: "\(name):\(rid.id)") }
             media.rids.append(rid)
         case "simulcast":
             guard media.simulcast == nil else { throw .duplicateAttribute(line: lineNumber, name: name) }

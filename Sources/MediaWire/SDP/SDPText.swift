@@ -15,13 +15,28 @@ enum SDPText {
 
     /// Splits on single spaces, dropping empty tokens (several spaces count as one).
     static func tokens(_ bytes: Bytes) -> [Bytes] {
-        bytes.split(separator: space, omittingEmptySubsequences: true)
+        var result: [Bytes] = []
+        var start = bytes.startIndex
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == space {
+                if start < index { result.append(bytes[start..<index]) }
+                start = index + 1
+            }
+            index += 1
+        }
+        if start < bytes.endIndex { result.append(bytes[start..<bytes.endIndex]) }
+        return result
     }
 
     /// Splits at the first `separator`: (before, after) or (all, nil) when it is absent.
     static func splitOnce(_ bytes: Bytes, at separator: UInt8) -> (Bytes, Bytes?) {
-        guard let index = bytes.firstIndex(of: separator) else { return (bytes, nil) }
-        return (bytes[bytes.startIndex..<index], bytes[(index + 1)...])
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == separator { return (bytes[bytes.startIndex..<index], bytes[(index + 1)..<bytes.endIndex]) }
+            index += 1
+        }
+        return (bytes, nil)
     }
 
     /// Drops leading spaces.
@@ -61,7 +76,13 @@ enum SDPText {
     }
 
     static func isToken(_ bytes: Bytes) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy(isTokenByte)
+        guard !bytes.isEmpty else { return false }
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if !isTokenByte(bytes[index]) { return false }
+            index += 1
+        }
+        return true
     }
 
     static func isToken(_ string: String) -> Bool {

@@ -3,6 +3,9 @@
 // rids (RFC 8853 §5.3), or the browser sends only its first layer.
 
 extension WebRTCNegotiator {
+    /// Most rids accepted in one `a=simulcast` (browsers send 2–4 layers).
+    public static let maximumSimulcastRids = 16
+
     /// Answers a publisher's offer.
     ///
     /// - Parameters:
@@ -40,8 +43,9 @@ extension WebRTCNegotiator {
         }
         let preferences = codecs.preferences(for: section.kind)
         var chosen: SDPRtpMap?
+        let payloadTypes = section.payloadTypes
         search: for capability in preferences {
-            for payloadType in section.payloadTypes {
+            for payloadType in payloadTypes {
                 if let map = section.rtpMap(for: payloadType), capability.matches(map, fmtp: section.fmtp(for: payloadType)) {
                     chosen = map
                     break search
@@ -69,7 +73,11 @@ extension WebRTCNegotiator {
             return
         }
         let mid = section.mid ?? ""
-        for rid in simulcast.sendRids where !section.rids.contains(where: { $0.id == rid && $0.direction == .send }) {
+        guard simulcast.sendRids.count <= maximumSimulcastRids else {
+            throw .invalidSimulcast(mid: mid, reason: "more than \(maximumSimulcastRids) rids")
+        }
+        let sendRids = Set(section.rids.filter { $0.direction == .send }.map(\.id))
+        for rid in simulcast.sendRids where !sendRids.contains(rid) {
             throw .invalidSimulcast(mid: mid, reason: "rid '\(rid)' of a=simulcast has no a=rid:\(rid) send line (RFC 8853 §5.1)")
         }
         guard plan.extmaps.contains(where: { $0.uri == WebRTCHeaderExtensionURI.rtpStreamID }) else {

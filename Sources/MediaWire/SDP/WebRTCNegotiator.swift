@@ -112,7 +112,10 @@ extension WebRTCNegotiator {
     private static func remoteTransport(offer: SDPSessionDescription, accepted: [Int]) throws(WebRTCNegotiationError) -> WebRTCRemoteTransport {
         var reference: (ufrag: String, pwd: String, fingerprints: [SDPFingerprint], setup: SDPSetupRole)?
         var candidates: [SDPCandidate] = []
-        var iceOptions: [String] = offer.iceOptions ?? []
+        var seenCandidates = Set<SDPCandidate>()
+        var iceOptions: [String] = []
+        var seenOptions = Set<String>()
+        for option in offer.iceOptions ?? [] where seenOptions.insert(option).inserted { iceOptions.append(option) }
         for index in accepted {
             let section = offer.media[index]
             guard let ufrag = section.iceUfrag ?? offer.iceUfrag, let pwd = section.icePwd ?? offer.icePwd else {
@@ -131,8 +134,8 @@ extension WebRTCNegotiator {
             } else {
                 reference = (ufrag, pwd, fingerprints, setup)
             }
-            for candidate in section.candidates where !candidates.contains(candidate) { candidates.append(candidate) }
-            for option in section.iceOptions ?? [] where !iceOptions.contains(option) { iceOptions.append(option) }
+            for candidate in section.candidates where seenCandidates.insert(candidate).inserted { candidates.append(candidate) }
+            for option in section.iceOptions ?? [] where seenOptions.insert(option).inserted { iceOptions.append(option) }
         }
         guard let reference else { throw .missingICECredentials }
         guard isICEString(reference.ufrag, length: 4...256) else {

@@ -103,3 +103,43 @@ struct SDPParseErrorTests {
         #expect(error.detail == "line 12: a=rtpmap for payload type 96, which the m= line does not list")
     }
 }
+
+@Suite("SDP hostile inputs")
+struct SDPHostileInputTests {
+    /// Bodies just under the size limit made of one repeated line; each must be handled quickly.
+    static let repeated: [(String, @Sendable (Int) -> String)] = [
+        ("rids", { "a=rid:r\($0) send" }),
+        ("rtcp-fb", { _ in "a=rtcp-fb:96 nack" }),
+        ("candidates", { "a=candidate:\($0) 1 udp 1 10.0.0.1 \($0 % 65535) typ host" }),
+        ("unknown attributes", { "a=x-\($0):\($0)" }),
+        ("one long ice-options", { $0 == 0 ? "a=ice-options:" + String(repeating: "tok ", count: 15000) : "a=y" }),
+    ]
+
+    @Test("a 64 KiB body of one repeated line is handled in bounded time", arguments: repeated.indices)
+    func boundedTime(index: Int) throws {
+        let (name, line) = Self.repeated[index]
+        var text = SDPParseErrorTests.head + "a=group:BUNDLE 0\nm=video 9 UDP/TLS/RTP/SAVPF 96\na=mid:0\na=rtcp-mux\na=sendonly\n"
+            + "a=ice-ufrag:abcd\na=ice-pwd:abcdefghijklmnopqrstuvwx\na=fingerprint:sha-256 AA:BB\na=rtpmap:96 VP8/90000\n"
+        var count = 0
+        while true {
+            let next = line(count) + "\n"
+            if text.utf8.count + next.utf8.count > SDPLimits.maximumBytes { break }
+            text += next
+            count += 1
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let parsed = try SDPSessionDescription(parsing: text)
+        _ = parsed.serialized()
+        _ = try? WebRTCNegotiator.answerWHIP(offer: parsed, server: SDPTestValues.server, sessionID: 1)
+        #expect(clock.now - started < .seconds(2), "\(name): \(count) lines took \(clock.now - started)")
+    }
+
+    @Test func tooManySimulcastRidsAreRefused() {
+        let rids = (0..<17).map { "r\($0)" }
+        let section = SDPTestValues.videoSection(mid: "0", extra: rids.map { "a=rid:\($0) send" } + ["a=simulcast:send " + rids.joined(separator: ";")])
+        #expect(throws: WebRTCNegotiationError.invalidSimulcast(mid: "0", reason: "more than 16 rids")) {
+            try WebRTCNegotiator.answerWHIP(offer: SDPTestValues.offer([section]), server: SDPTestValues.server, sessionID: 1)
+        }
+    }
+}

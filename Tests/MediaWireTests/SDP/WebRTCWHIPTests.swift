@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MediaWire
 
@@ -195,6 +196,17 @@ struct WebRTCWHIPTests {
         #expect(rejected.port == 0 && rejected.mid == "1" && rejected.direction == .inactive)
         #expect(rejected.formats == ["96"])
         #expect(result.answer.bundleGroup?.mids == ["0"])
+    }
+
+    @Test func bundleOnlyPortZeroIsAcceptedButPlainPortZeroIsNot() throws {
+        var bundleOnly = V.videoSection(mid: "1") + ["a=bundle-only"]
+        bundleOnly[0] = bundleOnly[0].replacingOccurrences(of: "video 9", with: "video 0")
+        var disabled = V.videoSection(mid: "2")
+        disabled[0] = disabled[0].replacingOccurrences(of: "video 9", with: "video 0")
+        let result = try answer(V.offer([V.audioSection(mid: "0"), bundleOnly, disabled]))
+        #expect(result.media.map(\.mid) == ["0", "1"])
+        #expect(result.answer.media[1].port == 8443)
+        #expect(result.rejected.map(\.reason) == ["the offer disables this m-line (port 0)"])
     }
 
     @Test func noCommonCodecRejectsTheMLine() throws {
