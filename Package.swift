@@ -109,6 +109,9 @@ let package = Package(
         // Helpers shared by test targets (temporary directories, time bounds).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(name: "MediaWireTests", dependencies: ["MediaWire", "TestSupport"], swiftSettings: settings),
+        .testTarget(name: "SFUTests", dependencies: [
+            "SFU", "MediaWire", "MediaCrypto", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: settings),
         .testTarget(name: "MediaCryptoTests", dependencies: ["MediaCrypto", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "MarqueeJSONTests", dependencies: ["TestSupport", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),

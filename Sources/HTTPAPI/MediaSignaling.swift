@@ -6,6 +6,28 @@ public protocol MediaSignaling: Sendable {
     func watch(channelId: String, viewerId: String?, offer: String) async throws(MediaSignalingError) -> (sessionId: String, answer: String)
     /// Ends a session of `channelId`; false when there is no such session.
     func end(sessionId: String, channelId: String, by actorId: String?) async -> Bool
+    /// For /metrics: sessions held, packets forwarded, datagrams dropped by reason.
+    func statistics() async -> MediaStatistics
+}
+
+public struct MediaStatistics: Sendable, Equatable {
+    public var sessions: Int
+    public var forwarded: Int
+    public var dropped: [String: Int]
+    public init(sessions: Int, forwarded: Int, dropped: [String: Int]) {
+        self.sessions = sessions; self.forwarded = forwarded; self.dropped = dropped
+    }
+
+    /// Prometheus text exposition lines.
+    public var prometheus: String {
+        var text = "# TYPE marquee_media_sessions gauge\nmarquee_media_sessions \(sessions)\n"
+        text += "# TYPE marquee_media_forwarded_packets_total counter\nmarquee_media_forwarded_packets_total \(forwarded)\n"
+        text += "# TYPE marquee_media_dropped_datagrams_total counter\n"
+        for (reason, count) in dropped.sorted(by: { $0.key < $1.key }) {
+            text += "marquee_media_dropped_datagrams_total{reason=\"\(reason)\"} \(count)\n"
+        }
+        return text
+    }
 }
 
 public enum MediaSignalingError: Error, Equatable, Sendable {

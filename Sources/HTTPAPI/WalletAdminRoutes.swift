@@ -129,6 +129,7 @@ struct SystemRoutes: Sendable {
         router.get("metrics") { _, _ in
             var bytes: [UInt8] = []
             deps.metrics.emit(into: &bytes)
+            if let media = deps.media { bytes.append(contentsOf: Array(await media.statistics().prometheus.utf8)) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }

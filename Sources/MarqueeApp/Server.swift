@@ -77,7 +77,8 @@ public enum MarqueeServer {
         let viewing = ViewingSessions(ids: ids) { envelope in try await writer.submit(envelope) }
         var media: MediaServer?
         if let host = config.mediaHost {
-            let server = try MediaServer(config: MediaConfig(host: host, port: config.mediaPort, publicIPs: config.publicIPs),
+            let server = try MediaServer(config: MediaConfig(host: host, port: config.mediaPort, publicIPs: config.publicIPs,
+                                                                 setupTimeoutMillis: config.mediaSetupTimeoutMillis),
                                          viewing: viewing, logger: logger)
             try await server.start()
             media = server

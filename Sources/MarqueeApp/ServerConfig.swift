@@ -19,6 +19,8 @@ public struct ServerConfig: Sendable {
     public var mediaPort: Int = 8189
     /// `--public-ip` / `MARQUEE_PUBLIC_IP` (comma-separated): advertised in ICE candidates.
     public var publicIPs: [String] = []
+    /// A media session that has not completed ICE and DTLS by then is dropped.
+    public var mediaSetupTimeoutMillis: Int64 = 15_000
 
     public init(dataDir: String = "./data", httpHost: String = "0.0.0.0", httpPort: Int = 8080, adminPassword: String? = nil,
                 domain: DomainConfig = DomainConfig(), bcryptCost: UInt8 = 12, sessionTTLHours: Int64 = 720,

@@ -207,6 +207,16 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
         }.get()) ?? []
     }
 
+    public func statistics() async -> MediaStatistics {
+        let (sessions, counters) = await snapshot()
+        return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped)
+    }
+
+    /// Sessions held now and the router's counters (for /metrics and tests).
+    public func snapshot() async -> (sessions: Int, counters: MediaCounters) {
+        (try? await loop.submit { (self.router.sessionCount, self.router.counters) }.get()) ?? (0, MediaCounters())
+    }
+
     static func random(_ count: Int) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         var rng = SystemRandomNumberGenerator()

@@ -1,5 +1,8 @@
 import Domain
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import MarqueeApp
 import MarqueeCore
@@ -88,5 +91,89 @@ struct MediaInteropTests {
             #expect(options.code == 204 && options.headers[HTTPField.Name("Accept-Post")!] == "application/sdp", "\(options)")
             _ = victor
         }
+    }
+
+    @Test func randomDatagramsOnTheMediaPortAreDroppedCountedAndHarmless() async throws {
+        let directory = try TemporaryDirectory("media-noise")
+        defer { directory.remove() }
+        try await LiveServer.runParts(config: LiveServer.config(dataDir: try directory.directory("data")), clock: SystemWallClock()) { api, _, parts in
+            let media = try #require(parts.media)
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(fd) }
+            var target = sockaddr_in()
+            target.sin_family = sa_family_t(AF_INET)
+            target.sin_port = in_port_t(UInt16(media.boundPort).bigEndian)
+            target.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var rng = SplitMix64(seed: 5)
+            for i in 0..<3000 {
+                var bytes = (0..<Int(rng.next() % 1200 + 1)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                bytes[0] = [0x00, 0x01, 22, 0x80, 0x81, 0xff][i % 6]
+                _ = withUnsafePointer(to: &target) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+            var dropped = 0
+            for _ in 0..<50 {
+                dropped = await media.statistics().dropped.values.reduce(0, +)
+                if dropped >= 2500 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(dropped >= 2500, "datagrams dropped and counted: \(dropped)")
+            #expect(await media.statistics().sessions == 0)
+            let metrics = try await api.get("/metrics")
+            #expect(metrics.body.contains("marquee_media_dropped_datagrams_total{reason="), "\(metrics.body.suffix(400))")
+            #expect(try await api.get("/healthz").code == 200)
+        }
+    }
+}
+
+/// Issue 5 (e): a paid channel; a viewer with tokens for two minutes is cut after them by the
+/// SFU obeying the log (`billing.stopped` insufficient_funds → media cut), and the audit passes.
+@Suite("SFU obeys billing", .timeLimit(.minutes(2)))
+struct MediaBillingTests {
+    @Test func aViewerWithTokensForTwoMinutesIsCutAfterThem() async throws {
+        let directory = try TemporaryDirectory("media-paid")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let python = try await MediaInteropTests.requireAiortc(directory.path)
+        var config = LiveServer.config(dataDir: dataDir)
+        config.domain.billingPeriodMillis = 2000   // a "minute" of 2 s, so the test runs fast
+        try await LiveServer.runParts(config: config, clock: SystemWallClock()) { api, admin, _ in
+            let carol = try await api.account("carol", role: "creator")
+            let victor = try await api.account("victor")
+            _ = try await api.createChannel("carol-live", token: carol.token)
+            let paid = try await api.patch("/api/v1/channels/carol-live", #"{"access":"paid","pricePerMinute":5}"#, token: carol.token)
+            try #require(paid.code == 200, "\(paid)")
+            try await api.grant("victor", 10, admin: admin)       // two minutes' worth
+            let key = try #require(try await api.get("/api/v1/channels/carol-live", token: carol.token).json()["streamKey"]?.string)
+            let port = try #require(api.port)
+            let script = MediaInteropTests.script
+            let publisher = try ChildProcess(executable: python, arguments: [script, "publish", "http://127.0.0.1:\(port)/whip/carol-live", key, "20"],
+                                             environment: ProcessInfo.processInfo.environment, outputPath: directory.file("pub.out"),
+                                             errorPath: directory.file("pub.err"))
+            defer { publisher.signal(SIGKILL) }
+            var live = false
+            for _ in 0..<100 where !live {
+                try await Task.sleep(for: .milliseconds(100))
+                live = try await api.get("/api/v1/channels/carol-live").json()["liveStreamId"]?.string != nil
+            }
+            try #require(live, "the channel never went live: \(publisher.errorOutput)")
+            // an anonymous viewer is refused a paid show; a viewer without enough tokens too
+            let nobody = try await runProgram(python, [script, "watch", "http://127.0.0.1:\(port)/whep/carol-live", "-", "3", "1"],
+                                              scratch: directory.path, timeout: .seconds(30))
+            #expect(nobody.status != 0 && nobody.stderr.contains("401"), "\(nobody)")
+            // Victor watches until the SFU cuts him (he asks for far more frames than 2 "minutes" hold)
+            let watched = try await runProgram(python, [script, "watch", "http://127.0.0.1:\(port)/whep/carol-live", victor.token, "12", "100000"],
+                                               scratch: directory.path, timeout: .seconds(40))
+            #expect(watched.stdout.contains("frames"), "\(watched)")
+            let events = try await api.allEvents(admin: admin)
+            let minutes = events.filter { $0["type"]?.string == "minute.billed" }
+            #expect(minutes.count == 2, "two minutes billed: \(minutes.count)")
+            let left = events.first { $0["type"]?.string == "viewer.left" }
+            #expect(left?["data"]?["reason"]?.string == "insufficient_funds", "\(String(describing: left))")
+            #expect(events.contains { $0["type"]?.string == "billing.stopped" && $0["data"]?["reason"]?.string == "insufficient_funds" })
+            #expect(try await api.wallet(victor.token) == Wallet(0, 0))
+        }
+        expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
     }
 }
