@@ -10,7 +10,7 @@ VENV := .build-venv
 # Debian packages: the system libraries Marquee links (pkg-config names in Package.swift).
 RUN_PACKAGES := pkg-config libsqlite3-dev libssl-dev libsrtp2-dev
 # Tests also need: sqlite3 (backup script), python3 + venv (JSON Schema validation of events).
-TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 python3 python3-venv python3-pip
+TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 python3 python3-venv python3-pip chromium
 
 .PHONY: run build test deps test-deps python-deps bench clean
 
@@ -33,8 +33,8 @@ test-deps:
 # A virtualenv keeps PyPI packages away from Debian's Python (PEP 668).
 python-deps:
 	@test -x $(VENV)/bin/python3 || python3 -m venv $(VENV)
-	@$(VENV)/bin/python3 -c 'import jsonschema, rfc3339_validator, openapi_spec_validator, yaml, aiortc, aioice' 2>/dev/null || \
-		$(VENV)/bin/pip install --quiet --disable-pip-version-check 'jsonschema>=4.18' rfc3339-validator 'openapi-spec-validator>=0.7' PyYAML 'aiortc>=1.9'
+	@$(VENV)/bin/python3 -c 'import jsonschema, rfc3339_validator, openapi_spec_validator, yaml, aiortc, aioice, playwright' 2>/dev/null || \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check 'jsonschema>=4.18' rfc3339-validator 'openapi-spec-validator>=0.7' PyYAML 'aiortc>=1.9' playwright
 
 bench:
 	$(SWIFT) build -c release --product marquee

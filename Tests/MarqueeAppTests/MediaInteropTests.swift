@@ -177,3 +177,30 @@ struct MediaBillingTests {
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
     }
 }
+
+/// Issue 5 (a): headless Chromium with a fake camera publishes from /studio (WHIP, simulcast)
+/// and a second Chromium context watches at /watch (WHEP); video frames decode, audio arrives.
+@Suite("SFU with Chromium and the pages", .timeLimit(.minutes(2)))
+struct BrowserPagesTests {
+    @Test func studioPublishesAndWatchPlays() async throws {
+        let directory = try TemporaryDirectory("browser")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let python = SchemaTests.python()
+        let probe = try await runProgram(python, ["-c", "import playwright"], scratch: directory.path)
+        try #require(probe.status == 0, "\(python) lacks playwright (make python-deps installs it): \(probe.stderr)")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
+        try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, _ in
+            let (carol, _) = try await api.carolAndVictor(admin: admin)
+            let port = try #require(api.port)
+            let script = SchemaTests.packageRoot.appendingPathComponent("Tests/browser_check.py").path
+            let result = try await runProgram(python, [script, "http://127.0.0.1:\(port)", "carol-live", carol.token, try directory.directory("profile")],
+                                              scratch: directory.path, timeout: .seconds(90))
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.contains("framesDecoded"), "\(result)")
+            let types = try await api.allEvents(admin: admin).compactMap { $0["type"]?.string }
+            #expect(types.contains("stream.started") && types.contains("viewer.joined"), "\(types)")
+        }
+        expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
+    }
+}

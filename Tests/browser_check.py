@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Drives Debian's Chromium (headless, fake camera and microphone) through Marquee's pages.
+
+    browser_check.py BASE_URL SLUG CREATOR_TOKEN PROFILE_DIR
+
+1. /studio/SLUG, logged in as the creator (token in sessionStorage), clicks "Go live": the
+   page publishes over WHIP with three simulcast layers.
+2. /watch/SLUG in a second, anonymous browser context: the page plays over WHEP.
+3. Reads getStats() in the player: exits 0 once video frames decode and audio packets arrive
+   (prints "framesDecoded N audioPackets M"), 1 otherwise.
+Uses PyPI playwright with executable_path=/usr/bin/chromium (no browser download).
+"""
+import os
+import sys
+import time
+
+from playwright.sync_api import sync_playwright
+
+base, slug, token, profile = sys.argv[1:5]
+for name in ["HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "TMPDIR"]:
+    os.environ[name] = profile
+flags = ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+         "--allow-loopback-in-peer-connection", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"]
+
+STATS = """async () => {
+  if (typeof pc === 'undefined' || !pc) return [0, 0, 'no peer connection'];
+  const stats = await pc.getStats();
+  let video = 0, audio = 0;
+  stats.forEach(r => {
+    if (r.type === 'inbound-rtp' && r.kind === 'video') video = r.framesDecoded || 0;
+    if (r.type === 'inbound-rtp' && r.kind === 'audio') audio = r.packetsReceived || 0;
+  });
+  return [video, audio, pc.connectionState];
+}"""
+
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=flags)
+    studio = browser.new_context().new_page()
+    studio.on("console", lambda m: print("studio console:", m.text, file=sys.stderr))
+    studio.goto(f"{base}/studio/{slug}")
+    studio.evaluate(f"sessionStorage.setItem('marquee.token', {token!r})")
+    studio.reload()
+    studio.click("#go-live")
+    studio.wait_for_function("document.getElementById('status').textContent.includes('connected')", timeout=30000)
+    print("studio:", studio.text_content("#status"), flush=True)
+
+    viewer = browser.new_context().new_page()
+    viewer.on("console", lambda m: print("watch console:", m.text, file=sys.stderr))
+    viewer.goto(f"{base}/watch/{slug}")
+    deadline = time.time() + 40
+    video = audio = 0
+    state = ""
+    while time.time() < deadline:
+        video, audio, state = viewer.evaluate(STATS)
+        if video >= 30 and audio > 0:
+            break
+        time.sleep(0.5)
+    print(f"framesDecoded {video} audioPackets {audio} state {state} status {viewer.text_content('#status')}", flush=True)
+    browser.close()
+    sys.exit(0 if video >= 30 and audio > 0 else 1)
