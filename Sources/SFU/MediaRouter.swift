@@ -16,6 +16,7 @@ public enum MediaAction: Sendable, Equatable {
 /// Counters for /metrics (drops by reason, forwarded packets).
 public struct MediaCounters: Sendable {
     public var forwarded = 0
+    public var retransmitted = 0
     public var dropped: [String: Int] = [:]
     mutating func drop(_ reason: String) { dropped[reason, default: 0] += 1 }
 }
@@ -109,6 +110,14 @@ final class MediaRouter: @unchecked Sendable {
         }
     }
 
+    /// Media from `address` belongs to session `id` from now on.
+    func attach(_ id: String, to address: SocketAddress) {
+        guard let session = sessions[id] else { return }
+        if let old = session.address { byAddress[old] = nil }
+        session.address = address
+        byAddress[address] = id
+    }
+
     private func known(_ address: SocketAddress) -> MediaSession? { byAddress[address].flatMap { sessions[$0] } }
 
     private func stun(_ bytes: [UInt8], from address: SocketAddress, now: Int64) -> [Datagram] {
@@ -123,10 +132,8 @@ final class MediaRouter: @unchecked Sendable {
             session.lastConsentAt = now
             if session.address != address {
                 // first check, or the peer moved (network change, ICE restart): the session follows it
-                if let old = session.address { byAddress[old] = nil }
-                session.address = address
+                attach(id, to: address)
                 session.transportAddress = source
-                byAddress[address] = id
             }
             if session.disconnected, let logId = session.logId {
                 session.disconnected = false
@@ -185,9 +192,10 @@ final class MediaRouter: @unchecked Sendable {
             counters.drop("rtp_unknown_payload"); return []
         }
         if track.kind == .video && !selectLayer(packet, track, session) { return [] }
+        session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
         var out: [Datagram] = []
         for viewer in viewers(of: session.channelId) where viewer.mediaReady && !viewer.disconnected {
-            guard let address = viewer.address, var rewrite = viewer.outbound[track.kind], let srtpOut = viewer.srtpOut else { continue }
+            guard var rewrite = viewer.outbound[track.kind] else { continue }
             if rewrite.sourceSSRC != packet.ssrc {
                 // a new source (first packet, or another layer): keep the viewer's numbering continuous
                 let next = rewrite.sequenceOffset == nil ? UInt16.random(in: 0...UInt16.max) : rewrite.lastSent &+ 1
@@ -197,19 +205,47 @@ final class MediaRouter: @unchecked Sendable {
             let sequence = packet.sequenceNumber &+ (rewrite.sequenceOffset ?? 0)
             rewrite.lastSent = sequence
             viewer.outbound[track.kind] = rewrite
-            // Header without extensions (ids are per negotiation) or CSRCs, then the payload.
-            var copy: [UInt8] = []
-            copy.reserveCapacity(12 + packet.payload.count + packet.paddingLength + 16)
-            copy.append(0x80 | (plain[0] & 0x20))
-            copy.append((plain[1] & 0x80) | rewrite.payloadType)
-            copy.append(UInt8(sequence >> 8)); copy.append(UInt8(sequence & 0xff))
-            copy.append(contentsOf: plain[4..<8])
-            let ssrc = rewrite.ssrc
-            copy.append(UInt8(ssrc >> 24)); copy.append(UInt8((ssrc >> 16) & 0xff)); copy.append(UInt8((ssrc >> 8) & 0xff)); copy.append(UInt8(ssrc & 0xff))
-            copy.append(contentsOf: plain[packet.payloadRange.lowerBound...])
-            do { try srtpOut.protect(rtp: &copy) } catch { counters.drop("srtp_protect"); continue }
-            out.append((copy, address))
-            counters.forwarded += 1
+            if let datagram = rewritten(plain, packet, for: viewer, kind: track.kind, sequence: sequence) {
+                out.append(datagram)
+                counters.forwarded += 1
+            }
+        }
+        return out
+    }
+
+    /// One viewer's copy: its SSRC, payload type and sequence number, no header extensions (their
+    /// ids are per negotiation) or CSRCs, then the payload; encrypted with the viewer's keys.
+    private func rewritten(_ plain: [UInt8], _ packet: RTPPacket, for viewer: MediaSession, kind: NegotiatedTrack.Kind,
+                           sequence: UInt16) -> Datagram? {
+        guard let address = viewer.address, let rewrite = viewer.outbound[kind], let srtpOut = viewer.srtpOut else { return nil }
+        var copy: [UInt8] = []
+        copy.reserveCapacity(12 + plain.count - packet.payloadRange.lowerBound + 16)
+        copy.append(0x80 | (plain[0] & 0x20))
+        copy.append((plain[1] & 0x80) | rewrite.payloadType)
+        copy.append(UInt8(sequence >> 8)); copy.append(UInt8(sequence & 0xff))
+        copy.append(contentsOf: plain[4..<8])
+        let ssrc = rewrite.ssrc
+        copy.append(UInt8(ssrc >> 24)); copy.append(UInt8((ssrc >> 16) & 0xff)); copy.append(UInt8((ssrc >> 8) & 0xff)); copy.append(UInt8(ssrc & 0xff))
+        copy.append(contentsOf: plain[packet.payloadRange.lowerBound...])
+        do { try srtpOut.protect(rtp: &copy) } catch { counters.drop("srtp_protect"); return nil }
+        return (copy, address)
+    }
+
+    /// A viewer's NACK: the lost packets come from the publisher's cache, rewritten as they were
+    /// first sent (same sequence number), never asked of the publisher again.
+    private func answerNACK(_ nack: RTCPGenericNACK, from viewer: MediaSession) -> [Datagram] {
+        guard let kind = viewer.outbound.first(where: { $0.value.ssrc == nack.mediaSSRC })?.key,
+              let rewrite = viewer.outbound[kind], let offset = rewrite.sequenceOffset,
+              let publisherId = publisherOfChannel[viewer.channelId], let publisher = sessions[publisherId],
+              let cache = publisher.cache[kind] else { return [] }
+        var out: [Datagram] = []
+        for lost in nack.lostSequenceNumbers.prefix(64) {
+            guard let plain = cache.packet(lost &- offset), let packet = try? RTPPacket(parsing: plain),
+                  packet.ssrc == rewrite.sourceSSRC else { counters.drop("nack_miss"); continue }
+            if let datagram = rewritten(plain, packet, for: viewer, kind: kind, sequence: lost) {
+                out.append(datagram)
+                counters.retransmitted += 1
+            }
         }
         return out
     }
@@ -242,15 +278,17 @@ final class MediaRouter: @unchecked Sendable {
         var plain = bytes
         do { try srtpIn.unprotect(rtcp: &plain) } catch { counters.drop("srtcp_auth"); return [] }
         guard session.role == .viewer else { return [] }
+        guard let packets = try? RTCPPacket.parseCompound(plain) else { counters.drop("rtcp_malformed"); return [] }
         var wantsKeyframe = false
-        var offset = 0
-        while offset + 4 <= plain.count {
-            let packetType = plain[offset + 1], format = plain[offset] & 0x1f
-            let length = (Int(plain[offset + 2]) << 8 | Int(plain[offset + 3]) + 1) * 4
-            if packetType == 206 && (format == 1 || format == 4) { wantsKeyframe = true }   // PLI, FIR
-            offset += max(4, length)
+        var out: [Datagram] = []
+        for packet in packets {
+            switch packet {
+            case .pictureLossIndication, .fullIntraRequest: wantsKeyframe = true
+            case .genericNACK(let nack): out += answerNACK(nack, from: session)
+            default: break
+            }
         }
-        return wantsKeyframe ? requestKeyframe(channel: session.channelId, now: now, force: false) : []
+        return out + (wantsKeyframe ? requestKeyframe(channel: session.channelId, now: now, force: false) : [])
     }
 
     /// A PLI to the channel's publisher for the forwarded video, at most one per 500 ms unless forced.

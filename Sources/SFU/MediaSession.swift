@@ -60,6 +60,8 @@ final class MediaSession: @unchecked Sendable {
     var forwardedVideoRid: String?
     var videoSSRCs: [UInt32: String] = [:]
     var lastKeyframeRequestAt: Int64 = 0
+    /// Publisher: recent packets per kind, for answering viewers' NACKs.
+    var cache: [NegotiatedTrack.Kind: PacketCache] = [:]
 
     init(id: String, role: Role, channelId: String, accountId: String?, credentials: STUNResponder.Credentials, remoteUfrag: String,
          dtls: DTLSEndpoint, tracks: [NegotiatedTrack], outboundSSRCs: [NegotiatedTrack.Kind: UInt32], now: Int64) {

@@ -63,3 +63,75 @@ struct MediaRouterTests {
         #expect(router.takeActions() == [.publisherGone(sessionId: "p1", streamId: nil, reason: .publisherLeft)])
     }
 }
+
+/// Forwarding and NACK answers through the router with real SRTP on both sides.
+@Suite("SFU router: forwarding and retransmission")
+struct MediaForwardingTests {
+    static let profile = SRTPProfile.aes128CmHmacSha1_80
+    static func key(_ n: UInt8) -> ([UInt8], [UInt8]) { ([UInt8](repeating: n, count: 16), [UInt8](repeating: n &+ 1, count: 14)) }
+
+    static func rtp(_ sequence: UInt16, ssrc: UInt32 = 0x5555_0001, payload: [UInt8]) -> [UInt8] {
+        [0x80, 96, UInt8(sequence >> 8), UInt8(sequence & 0xff), 0, 1, 0, 0,
+         UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xff), UInt8((ssrc >> 8) & 0xff), UInt8(ssrc & 0xff)] + payload
+    }
+
+    @Test func packetsAreRewrittenPerViewerAndNACKsAnsweredFromTheCache() throws {
+        let router = MediaRouter(config: MediaConfig())
+        let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000)
+        let publisher = MediaSession(id: "pub", role: .publisher, channelId: "chn_1", accountId: "acc_c",
+                                     credentials: .init(localUfrag: "up", localPassword: "ppppppppppppppppppppppp"), remoteUfrag: "rp",
+                                     dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
+                                     tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: vp8)], outboundSSRCs: [:], now: 0)
+        let viewer = MediaSession(id: "view", role: .viewer, channelId: "chn_1", accountId: nil,
+                                  credentials: .init(localUfrag: "uv", localPassword: "vvvvvvvvvvvvvvvvvvvvvvv"), remoteUfrag: "rv",
+                                  dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
+                                  tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: vp8)],
+                                  outboundSSRCs: [.video: 0xABC], now: 0)
+        try router.add(publisher)
+        try router.add(viewer)
+        let pubAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
+        let viewAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 6000)
+        router.attach("pub", to: pubAddress)
+        router.attach("view", to: viewAddress)
+        let (k1, s1) = Self.key(1), (k2, s2) = Self.key(2), (k3, s3) = Self.key(3)
+        publisher.srtpIn = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .inbound)
+        publisher.srtpOut = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
+        viewer.srtpOut = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .outbound)
+        viewer.srtpIn = try SRTPSession(profile: Self.profile, key: k3, salt: s3, direction: .inbound)
+        let publisherSends = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
+        let viewerReceives = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .inbound)
+        let viewerSends = try SRTPSession(profile: Self.profile, key: k3, salt: s3, direction: .outbound)
+
+        var forwarded: [[UInt8]] = []
+        for sequence in UInt16(1000)...1004 {
+            var packet = Self.rtp(sequence, payload: Array("frame \(sequence)".utf8))
+            try publisherSends.protect(rtp: &packet)
+            let out = router.receive(packet, from: pubAddress, now: 1)
+            try #require(out.count == 1)
+            #expect(out[0].to == viewAddress)
+            if sequence == 1002 { continue }   // lost on the way to the viewer
+            var plain = out[0].bytes
+            try viewerReceives.unprotect(rtp: &plain)
+            forwarded.append(plain)
+        }
+        let rewritten = try forwarded.map { try RTPPacket(parsing: $0) }
+        #expect(rewritten.allSatisfy { $0.ssrc == 0xABC && $0.payloadType == 100 })
+        let first = rewritten[0].sequenceNumber
+        #expect(rewritten.map(\.sequenceNumber) == [0, 1, 3, 4].map { first &+ UInt16($0) })
+        #expect(rewritten.map { String(decoding: $0.payload, as: UTF8.self) } == [1000, 1001, 1003, 1004].map { "frame \($0)" })
+
+        // the viewer lost its third packet and asks for it (and for one that never existed)
+        var nack: [UInt8] = []
+        try RTCPPacket.genericNACK(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 0xABC, lostSequenceNumbers: [first &+ 2, first &+ 300])).write(to: &nack)
+        try viewerSends.protect(rtcp: &nack)
+        let answers = router.receive(nack, from: viewAddress, now: 2)
+        try #require(answers.count == 1, "\(router.counters)")
+        var again = answers[0].bytes
+        try viewerReceives.unprotect(rtp: &again)
+        let retransmitted = try RTPPacket(parsing: again)
+        #expect(retransmitted.sequenceNumber == first &+ 2 && retransmitted.ssrc == 0xABC, "the retransmission is the lost packet as first sent")
+        #expect(String(decoding: retransmitted.payload, as: UTF8.self) == "frame 1002")
+        #expect(router.counters.retransmitted == 1 && router.counters.dropped["nack_miss"] == 1)
+        #expect(router.counters.forwarded == 5)
+    }
+}
