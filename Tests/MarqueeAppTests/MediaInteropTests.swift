@@ -15,6 +15,25 @@ import TestSupport
 struct MediaInteropTests {
     static var script: String { SchemaTests.packageRoot.appendingPathComponent("Tests/webrtc_peer.py").path }
 
+    /// Starts an aiortc publisher on carol-live over WHIP and waits until the log says it is live.
+    static func goLive(_ api: API, python: String, ownerToken: String, seconds: Int, codec: String,
+                       directory: TemporaryDirectory) async throws -> ChildProcess {
+        let key = try #require(try await api.get("/api/v1/channels/carol-live", token: ownerToken).json()["streamKey"]?.string)
+        let port = try #require(api.port)
+        let publisher = try ChildProcess(executable: python, arguments: [script, "publish", "http://127.0.0.1:\(port)/whip/carol-live", key,
+                                                                         String(seconds), codec],
+                                         environment: ProcessInfo.processInfo.environment, outputPath: directory.file("pub.out"),
+                                         errorPath: directory.file("pub.err"))
+        // live once the publisher's DTLS is up and the log has stream.started
+        for _ in 0..<100 {
+            if try await api.get("/api/v1/channels/carol-live").json()["liveStreamId"]?.string != nil { return publisher }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        publisher.signal(SIGKILL)
+        Issue.record("the channel never went live: \(publisher.output) \(publisher.errorOutput)")
+        throw CancellationError()
+    }
+
     static func requireAiortc(_ scratch: String) async throws -> String {
         let python = SchemaTests.python()
         let probe = try await runProgram(python, ["-c", "import aiortc, av"], scratch: scratch)
@@ -39,19 +58,9 @@ struct MediaInteropTests {
         let python = try await requireAiortc(directory.path)
         try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, parts in
             let (carol, _) = try await api.carolAndVictor(admin: admin)
-            let key = try #require(try await api.get("/api/v1/channels/carol-live", token: carol.token).json()["streamKey"]?.string)
             let port = try #require(api.port)
-            let publisher = try ChildProcess(executable: python, arguments: [script, "publish", "http://127.0.0.1:\(port)/whip/carol-live", key, "12", codec],
-                                             environment: ProcessInfo.processInfo.environment, outputPath: directory.file("pub.out"),
-                                             errorPath: directory.file("pub.err"))
+            let publisher = try await goLive(api, python: python, ownerToken: carol.token, seconds: 12, codec: codec, directory: directory)
             defer { publisher.signal(SIGKILL) }
-            // live once the publisher's DTLS is up and the log has stream.started
-            var live = false
-            for _ in 0..<100 where !live {
-                try await Task.sleep(for: .milliseconds(100))
-                live = try await api.get("/api/v1/channels/carol-live").json()["liveStreamId"]?.string != nil
-            }
-            try #require(live, "the channel never went live: \(publisher.output) \(publisher.errorOutput)")
             let viewer = try await runProgram(python, [script, "watch", "http://127.0.0.1:\(port)/whep/carol-live", "-", "15", "20"],
                                               scratch: directory.path, timeout: .seconds(40))
             #expect(viewer.status == 0, "the viewer decoded too few frames: \(viewer)")
@@ -145,19 +154,11 @@ struct MediaBillingTests {
             let paid = try await api.patch("/api/v1/channels/carol-live", #"{"access":"paid","pricePerMinute":5}"#, token: carol.token)
             try #require(paid.code == 200, "\(paid)")
             try await api.grant("victor", 10, admin: admin)       // two minutes' worth
-            let key = try #require(try await api.get("/api/v1/channels/carol-live", token: carol.token).json()["streamKey"]?.string)
             let port = try #require(api.port)
             let script = MediaInteropTests.script
-            let publisher = try ChildProcess(executable: python, arguments: [script, "publish", "http://127.0.0.1:\(port)/whip/carol-live", key, "20"],
-                                             environment: ProcessInfo.processInfo.environment, outputPath: directory.file("pub.out"),
-                                             errorPath: directory.file("pub.err"))
+            let publisher = try await MediaInteropTests.goLive(api, python: python, ownerToken: carol.token, seconds: 20, codec: "vp8",
+                                                               directory: directory)
             defer { publisher.signal(SIGKILL) }
-            var live = false
-            for _ in 0..<100 where !live {
-                try await Task.sleep(for: .milliseconds(100))
-                live = try await api.get("/api/v1/channels/carol-live").json()["liveStreamId"]?.string != nil
-            }
-            try #require(live, "the channel never went live: \(publisher.errorOutput)")
             // an anonymous viewer is refused a paid show; a viewer without enough tokens too
             let nobody = try await runProgram(python, [script, "watch", "http://127.0.0.1:\(port)/whep/carol-live", "-", "3", "1"],
                                               scratch: directory.path, timeout: .seconds(30))
