@@ -43,6 +43,7 @@ struct ChannelRoutes: Sendable {
         router.post("channels/:slug/stream-key") { request, context in try await rotateKey(request, context) }
         router.post("channels/:slug/gifts") { request, context in try await sendGift(request, context) }
         router.get("channels/:slug/gifts") { request, context in try await giftHistory(request, context) }
+        router.delete("channels/:slug/stream") { request, context in try await endStream(request, context) }
     }
 
     func channel(_ context: APIContext) async throws -> ChannelView {
@@ -125,6 +126,20 @@ struct ChannelRoutes: Sendable {
                                              tokens: g.tokens, creatorTokens: g.creatorTokens, feeTokens: g.feeTokens, message: g.message,
                                              sentAt: recorded.recordedAt),
                                 status: .created, headers: headers)
+    }
+
+    /// Ends the live stream: by its owner (`ended_by_creator`) or a moderator or admin
+    /// (`moderator`). Every viewer session ends with it, and the SFU cuts the publisher's media.
+    func endStream(_ request: Request, _ context: APIContext) async throws -> Response {
+        let principal = try await auth.required(request)
+        let current = try await channel(context)
+        guard let streamId = current.liveStreamId else {
+            throw Problem(.conflict, "not-live", "Not live", detail: "the channel '\(current.slug)' is not live")
+        }
+        let reason: StreamEndReason = principal.id == current.ownerId ? .endedByCreator : .moderator
+        _ = try await sender.send(.endStream(EndStream(streamId: streamId, reason: reason, actorId: principal.id)),
+                                  actor: principal.id, request: request, context: context)
+        return try jsonResponse(try response(try await channel(context), for: principal))
     }
 
     func giftHistory(_ request: Request, _ context: APIContext) async throws -> Response {

@@ -205,3 +205,38 @@ struct BrowserPagesTests {
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
     }
 }
+
+/// Issue 5 (4): a moderator ends the stream; the log says so and the SFU cuts the publisher.
+@Suite("SFU obeys a moderator", .timeLimit(.minutes(2)))
+struct MediaModerationTests {
+    @Test func aModeratorEndingTheStreamCutsThePublisher() async throws {
+        let directory = try TemporaryDirectory("media-moderator")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let python = try await MediaInteropTests.requireAiortc(directory.path)
+        try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, parts in
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
+            let publisher = try await MediaInteropTests.goLive(api, python: python, ownerToken: carol.token, seconds: 20, codec: "vp8",
+                                                               directory: directory)
+            defer { publisher.signal(SIGKILL) }
+            let media = try #require(parts.media)
+            #expect(await media.statistics().sessions == 1)
+            expectProblem(try await api.delete("/api/v1/channels/carol-live/stream", token: victor.token), 403)
+            _ = try await api.register("mod", role: "moderator", token: admin)
+            let moderator = try await api.login("mod")
+            let ended = try await api.delete("/api/v1/channels/carol-live/stream", token: moderator)
+            let stillLive = try ended.json()["liveStreamId"]
+            #expect(ended.code == 200 && stillLive?.isNull == true, "\(ended)")
+            var sessions = 1
+            for _ in 0..<50 where sessions > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                sessions = await media.statistics().sessions
+            }
+            #expect(sessions == 0, "the publisher's media session was cut")
+            let end = try await api.allEvents(admin: admin).first { $0["type"]?.string == "stream.ended" }
+            #expect(end?["data"]?["reason"]?.string == "moderator", "\(String(describing: end))")
+            expectProblem(try await api.delete("/api/v1/channels/carol-live/stream", token: moderator), 409, "not-live")
+        }
+        expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
+    }
+}
