@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Drives Debian's Chromium (headless, fake camera and microphone) through Marquee's pages.
 
-    browser_check.py BASE_URL SLUG CREATOR_TOKEN PROFILE_DIR
+    browser_check.py BASE_URL SLUG CREATOR_TOKEN|- PROFILE_DIR
+
+With "-" instead of a token, step 1 is skipped: someone else (an aiortc "OBS") publishes.
 
 1. /studio/SLUG, logged in as the creator (token in sessionStorage), clicks "Go live": the
    page publishes over WHIP with three simulcast layers.
@@ -35,14 +37,15 @@ STATS = """async () => {
 
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=flags)
-    studio = browser.new_context().new_page()
-    studio.on("console", lambda m: print("studio console:", m.text, file=sys.stderr))
-    studio.goto(f"{base}/studio/{slug}")
-    studio.evaluate(f"sessionStorage.setItem('marquee.token', {token!r})")
-    studio.reload()
-    studio.click("#go-live")
-    studio.wait_for_function("document.getElementById('status').textContent.includes('connected')", timeout=30000)
-    print("studio:", studio.text_content("#status"), flush=True)
+    if token != "-":
+        studio = browser.new_context().new_page()
+        studio.on("console", lambda m: print("studio console:", m.text, file=sys.stderr))
+        studio.goto(f"{base}/studio/{slug}")
+        studio.evaluate(f"sessionStorage.setItem('marquee.token', {token!r})")
+        studio.reload()
+        studio.click("#go-live")
+        studio.wait_for_function("document.getElementById('status').textContent.includes('connected')", timeout=30000)
+        print("studio:", studio.text_content("#status"), flush=True)
 
     viewer = browser.new_context().new_page()
     viewer.on("console", lambda m: print("watch console:", m.text, file=sys.stderr))
@@ -55,6 +58,10 @@ with sync_playwright() as p:
         if video >= 30 and audio > 0:
             break
         time.sleep(0.5)
-    print(f"framesDecoded {video} audioPackets {audio} state {state} status {viewer.text_content('#status')}", flush=True)
+    codec = viewer.evaluate("""async () => {
+      const stats = await pc.getStats(); let mime = '';
+      stats.forEach(r => { if (r.type === 'codec' && r.mimeType && r.mimeType.startsWith('video/')) mime = r.mimeType; });
+      return mime; }""")
+    print(f"framesDecoded {video} audioPackets {audio} state {state} codec {codec} status {viewer.text_content('#status')}", flush=True)
     browser.close()
     sys.exit(0 if video >= 30 and audio > 0 else 1)

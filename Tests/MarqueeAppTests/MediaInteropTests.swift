@@ -240,3 +240,29 @@ struct MediaModerationTests {
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
     }
 }
+
+/// Issue 5 (c): an aiortc publisher sending H.264 + Opus, as OBS's WHIP output does, watched in
+/// Chromium at /watch.
+@Suite("SFU: an OBS-like H.264 publisher to Chromium", .timeLimit(.minutes(2)))
+struct H264ToBrowserTests {
+    @Test func chromiumDecodesTheH264Stream() async throws {
+        let directory = try TemporaryDirectory("h264-browser")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let python = try await MediaInteropTests.requireAiortc(directory.path)
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
+        try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, _ in
+            let (carol, _) = try await api.carolAndVictor(admin: admin)
+            let publisher = try await MediaInteropTests.goLive(api, python: python, ownerToken: carol.token, seconds: 40, codec: "h264",
+                                                               directory: directory)
+            defer { publisher.signal(SIGKILL) }
+            let port = try #require(api.port)
+            let script = SchemaTests.packageRoot.appendingPathComponent("Tests/browser_check.py").path
+            let result = try await runProgram(python, [script, "http://127.0.0.1:\(port)", "carol-live", "-", try directory.directory("profile")],
+                                              scratch: directory.path, timeout: .seconds(90))
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.contains("codec video/H264"), "\(result)")
+        }
+        expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
+    }
+}
