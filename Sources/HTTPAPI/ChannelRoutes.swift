@@ -117,7 +117,7 @@ struct ChannelRoutes: Sendable {
                                quantity: body.quantity ?? 1, message: body.message)),
             actor: principal.id, request: request, context: context, idempotency: idempotency)
         guard case .giftSent(let g) = event else {
-            throw Problem(.internalServerError, "internal", "Internal error", detail: "the gift was not recorded")
+            throw Problem.internal("the gift was not recorded")
         }
         var headers: HTTPFields = [.location: "/api/v1/channels/\(current.slug)/gifts/\(g.giftId)"]
         if replayed { headers[.idempotentReplayed] = "true" }

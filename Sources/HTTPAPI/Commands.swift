@@ -27,7 +27,7 @@ struct CommandSender: Sendable {
         -> (recorded: RecordedEvent, event: DomainEvent, replayed: Bool) {
         let appended = try await send(command, actor: actor, request: request, context: context, idempotency: idempotency)
         guard let (recorded, event) = try events(of: appended).first else {
-            throw Problem(.internalServerError, "internal", "Internal error", detail: "the command was decided but recorded nothing")
+            throw Problem.internal("the command was decided but recorded nothing")
         }
         if case .replayed = appended.outcome { return (recorded, event, true) }
         return (recorded, event, false)

@@ -111,17 +111,8 @@ struct MediaRoutes: Sendable {
         guard channel.liveStreamId != nil else {
             throw Problem(.conflict, "not-live", "Not live", detail: "the channel '\(channel.slug)' is not live right now")
         }
-        let now = deps.clock.now().rfc3339
-        if let principal {
-            guard !principal.suspended else { throw Problem.forbidden("the account '\(principal.handle)' is suspended") }
-            if try deps.readModels.withConnection({ try ReadModels.activeBan(channelId: channel.id, userId: principal.id, now: now, $0) }) != nil {
-                throw Problem.forbidden("you are banned from this channel")
-            }
-        }
-        let staff = principal.map { $0.id == channel.ownerId || $0.role == .admin || $0.role == .moderator } ?? false
-        let subscribed = try principal.map { p in
-            try deps.readModels.withConnection { try ReadModels.isSubscribed(viewerId: p.id, channelId: channel.id, now: now, $0) }
-        } ?? false
+        let standing = try ViewerStanding(principal, on: channel, deps: deps)
+        let staff = standing.staff, subscribed = standing.subscribed
         switch channel.access {
         case .public: break
         case .subscribers:

@@ -45,6 +45,8 @@ public struct Problem: HTTPResponseError, Sendable {
         return p
     }
     public static func forbidden(_ detail: String) -> Problem { Problem(.forbidden, "forbidden", "Forbidden", detail: detail) }
+    /// The server broke its own promise (a decided command that recorded nothing): a 500.
+    public static func `internal`(_ detail: String) -> Problem { Problem(.internalServerError, "internal", "Internal error", detail: detail) }
     public static func notFound(_ detail: String) -> Problem { Problem(.notFound, "not-found", "Not found", detail: detail) }
 
     /// Maps a domain rejection to a status: invalid values 422, unknown things 404, not allowed

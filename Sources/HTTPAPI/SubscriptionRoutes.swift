@@ -83,11 +83,11 @@ struct SubscriptionRoutes: Sendable {
             .subscribe(Subscribe(subscriptionId: deps.ids.next("sub"), viewerId: principal.id, channelId: channel.id, tier: body.tier)),
             actor: principal.id, request: request, context: context, idempotency: idempotency)
         guard case .subscriptionStarted(let started) = event else {
-            throw Problem(.internalServerError, "internal", "Internal error", detail: "the subscription was not recorded")
+            throw Problem.internal("the subscription was not recorded")
         }
         try await deps.consistentRead()
         guard let view = try deps.readModels.withConnection({ try ReadModels.subscription(id: started.subscriptionId, $0) }) else {
-            throw Problem(.internalServerError, "internal", "Internal error", detail: "the subscription is not readable yet")
+            throw Problem.internal("the subscription is not readable yet")
         }
         var headers: HTTPFields = [.location: "/api/v1/subscriptions/\(started.subscriptionId)"]
         if replayed { headers[.idempotentReplayed] = "true" }
@@ -126,7 +126,7 @@ struct PayoutRoutes: Sendable {
                                              destination: body.destination)),
                 actor: principal.id, request: request, context: context, idempotency: idempotency)
             guard case .payoutRequested(let requested) = event else {
-                throw Problem(.internalServerError, "internal", "Internal error", detail: "the payout was not recorded")
+                throw Problem.internal("the payout was not recorded")
             }
             var headers: HTTPFields = [.location: "/api/v1/payouts/\(requested.payoutId)"]
             if replayed { headers[.idempotentReplayed] = "true" }

@@ -92,7 +92,7 @@ struct AdminRoutes: Sendable {
             .grantTokens(GrantTokens(accountId: account.id, tokens: body.tokens, reason: body.reason ?? "admin grant", actorId: admin.id)),
             actor: admin.id, request: request, context: context, idempotency: idempotency)
         guard case .tokensGranted(let g) = event else {
-            throw Problem(.internalServerError, "internal", "Internal error", detail: "the grant was not recorded")
+            throw Problem.internal("the grant was not recorded")
         }
         var headers: HTTPFields = [:]
         if replayed { headers[.idempotentReplayed] = "true" }

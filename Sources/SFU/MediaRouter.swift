@@ -66,8 +66,6 @@ final class MediaRouter: @unchecked Sendable {
 
     func session(_ id: String) -> MediaSession? { sessions[id] }
 
-    func viewers(of channelId: String) -> [MediaSession] { (viewersOfChannel[channelId] ?? []).compactMap { sessions[$0] } }
-
     func sessions(where predicate: (MediaSession) -> Bool) -> [MediaSession] { sessions.values.filter(predicate) }
 
     /// Ends a session (DELETE, consent lost, a ban, an empty wallet…): DTLS close_notify goes
@@ -194,8 +192,10 @@ final class MediaRouter: @unchecked Sendable {
         if track.kind == .video && !selectLayer(packet, track, session) { return [] }
         session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
         var out: [Datagram] = []
-        for viewer in viewers(of: session.channelId) where viewer.mediaReady && !viewer.disconnected {
-            guard var rewrite = viewer.outbound[track.kind] else { continue }
+        // straight over the channel's set: no array is built per packet
+        for viewerId in viewersOfChannel[session.channelId] ?? [] {
+            guard let viewer = sessions[viewerId], viewer.mediaReady, !viewer.disconnected,
+                  var rewrite = viewer.outbound[track.kind] else { continue }
             if rewrite.sourceSSRC != packet.ssrc {
                 // a new source (first packet, or another layer): keep the viewer's numbering continuous
                 let next = rewrite.sequenceOffset == nil ? UInt16.random(in: 0...UInt16.max) : rewrite.lastSent &+ 1

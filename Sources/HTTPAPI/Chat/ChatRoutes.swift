@@ -50,7 +50,7 @@ struct ChatRoutes: Sendable {
             let (recorded, event, _) = try await sender.sendForEvent(
                 .postChatMessage(PostChatMessage(messageId: deps.ids.next("msg"), channelId: channel.id, authorId: principal.id, text: body.text)),
                 actor: principal.id, request: request, context: context, idempotency: nil)
-            guard case .chatMessagePosted(let e) = event else { throw Problem(.internalServerError, "internal", "Internal error", detail: "not recorded") }
+            guard case .chatMessagePosted(let e) = event else { throw Problem.internal("not recorded") }
             return try jsonResponse(ChatMessageView(seq: recorded.seq, id: e.messageId, authorId: e.authorId, authorHandle: e.authorHandle,
                                                     text: e.text, at: e.at.rfc3339, deleted: false), status: .created)
         }
@@ -145,9 +145,7 @@ struct ChatRoutes: Sendable {
     }
 
     func isModerator(_ principal: Principal?, _ channel: ChannelView) async throws -> Bool {
-        guard let principal else { return false }
-        if principal.id == channel.ownerId || principal.role == .admin || principal.role == .moderator { return true }
-        return try deps.readModels.withConnection { try ReadModels.isChatModerator(userId: principal.id, channelId: channel.id, $0) }
+        try ViewerStanding(principal, on: channel, deps: deps).isChatModerator(on: channel, deps: deps)
     }
 
     /// Who may read the channel's chat: anyone on a public or paid channel, subscribers (and
@@ -158,18 +156,12 @@ struct ChatRoutes: Sendable {
             principal = try await auth.principal(token: String(token))
         }
         let channel = try await channels.channel(context)
-        let now = deps.clock.now().rfc3339
-        if let principal {
-            guard !principal.suspended else { throw Problem.forbidden("the account '\(principal.handle)' is suspended") }
-            if let ban = try deps.readModels.withConnection({ try ReadModels.activeBan(channelId: channel.id, userId: principal.id, now: now, $0) }) {
-                throw Problem.forbidden(ban.until.map { "you are timed out in this chat until \($0)" } ?? "you are banned from this chat")
-            }
-        }
+        let standing = try ViewerStanding(principal, on: channel, deps: deps)
         if channel.access == .subscribers {
-            guard let principal else { throw Problem.unauthorized("this chat is for subscribers of the channel: log in") }
-            let allowed = try await isModerator(principal, channel)
-                || deps.readModels.withConnection { try ReadModels.isSubscribed(viewerId: principal.id, channelId: channel.id, now: now, $0) }
-            guard allowed else { throw Problem.forbidden("this chat is for subscribers of the channel") }
+            guard principal != nil else { throw Problem.unauthorized("this chat is for subscribers of the channel: log in") }
+            guard try standing.subscribed || standing.isChatModerator(on: channel, deps: deps) else {
+                throw Problem.forbidden("this chat is for subscribers of the channel")
+            }
         }
         return (principal, channel)
     }

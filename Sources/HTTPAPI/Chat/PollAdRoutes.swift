@@ -95,7 +95,7 @@ struct AdRoutes: Sendable {
                                                  actor: principal.id, request: request, context: context)
             let events = try sender.events(of: appended)
             guard let (recorded, event) = events.first, case .adBreakStarted(let started) = event else {
-                throw Problem(.internalServerError, "internal", "Internal error", detail: "the break was not recorded")
+                throw Problem.internal("the break was not recorded")
             }
             return try jsonResponse(BreakAnswer(breakId: started.breakId, adId: started.adId, durationMs: started.durationMs,
                                                 impressions: events.count - 1, seq: recorded.seq), status: .created)
