@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, libssl-dev).
@@ -51,11 +52,32 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // Read models derived from the log, rebuildable from position 0.
         .target(name: "Projections", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
+        // OAuth 2.0 wire formats as values: form bodies, client credentials, PKCE, scopes, redirect URIs, the consent page.
+        .target(name: "OAuth", dependencies: ["EventLog"], swiftSettings: settings),
+        // Webhooks: Standard Webhooks signing, SSRF rules, retry policy, the delivery store and HTTP client, the dispatcher.
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        // The webhook dispatcher: a consumer of the log with a durable cursor, per-endpoint delivery and retries.
+        .target(
+            name: "WebhookDispatch",
+            dependencies: ["Webhooks", "Domain", "Engine", "EventLog", "SQLiteDB", "MarqueeCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: settings
+        ),
         // Hummingbird routes: REST API, problem+json, auth. Sends commands, decides nothing.
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Domain", "Engine", "EventLog", "Projections", "MarqueeJSON", "MarqueeCore", "SQLiteDB",
+                "Domain", "Engine", "EventLog", "Projections", "MarqueeJSON", "MarqueeCore", "SQLiteDB", "OAuth", "Webhooks", "WebhookDispatch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -67,7 +89,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             resources: [.embedInCode("openapi.yaml"), .embedInCode("Pages/studio.html"), .embedInCode("Pages/watch.html"),
-                        .embedInCode("Pages/common.js"), .embedInCode("Pages/marquee.css")],
+                        .embedInCode("Pages/common.js"), .embedInCode("Pages/marquee.css"), .embedInCode("Pages/overlay.html")],
             swiftSettings: settings
         ),
         // The SFU: one UDP socket, ICE-lite, DTLS-SRTP, forwarding; WHIP/WHEP sessions; obeys the log.
@@ -86,7 +108,7 @@ let package = Package(
         .target(
             name: "MarqueeApp",
             dependencies: [
-                "Domain", "Engine", "EventLog", "Projections", "HTTPAPI", "SFU", "SQLiteDB", "MarqueeJSON", "MarqueeCore", "COpenSSL",
+                "Domain", "Engine", "EventLog", "Projections", "HTTPAPI", "SFU", "Webhooks", "WebhookDispatch", "SQLiteDB", "MarqueeJSON", "MarqueeCore", "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -112,6 +134,12 @@ let package = Package(
         .testTarget(name: "SFUTests", dependencies: [
             "SFU", "MediaWire", "MediaCrypto", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
+        .testTarget(name: "OAuthTests", dependencies: ["OAuth", "TestSupport", "EventLog"], swiftSettings: settings),
+        .testTarget(name: "WebhooksTests", dependencies: [
+            "Webhooks", "TestSupport", "SQLiteDB", "EventLog", "MarqueeCore",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: settings),
         .testTarget(name: "MediaCryptoTests", dependencies: ["MediaCrypto", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "MarqueeJSONTests", dependencies: ["TestSupport", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
@@ -122,6 +150,7 @@ let package = Package(
             name: "MarqueeAppTests",
             dependencies: [
                 "MarqueeApp", "HTTPAPI", "Engine", "Domain", "EventLog", "Projections", "MarqueeJSON", "MarqueeCore", "SQLiteDB", "marquee", "TestSupport",
+                "OAuth", "Webhooks", "WebhookDispatch",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],

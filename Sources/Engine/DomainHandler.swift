@@ -18,6 +18,7 @@ public final class DomainHandler: CommandHandler {
     public let config: DomainConfig
     public private(set) var state = DomainState()
     private var idempotency = IdempotencyIndex(retentionMillis: DomainHandler.idempotencyRetentionMillis)
+    private var oauth = OAuthBook()
     private let clock: any WallClock
 
     public init(config: DomainConfig, clock: any WallClock) {
@@ -32,6 +33,7 @@ public final class DomainHandler: CommandHandler {
             return true
         }
         state = fresh
+        try oauth.load(store.connection, now: clock.now())
         idempotency = IdempotencyIndex(retentionMillis: Self.idempotencyRetentionMillis)
         let since = clock.now().adding(milliseconds: -Self.idempotencyRetentionMillis).rfc3339
         let statement = try store.connection.prepared("""
@@ -57,6 +59,16 @@ public final class DomainHandler: CommandHandler {
             return Decision(events: [], sideWrite: { @Sendable (connection: Connection) throws in try SecretStore.deleteSession(tokenHash, connection) }, outcome: .done)
         case .domain(let command, let secrets):
             return try decideDomain(command, secrets: secrets, meta: envelope.meta, now: now, nextSeq: nextSeq)
+        case .oauth(let request):
+            var decision = Decision<EngineOutcome>(events: [], outcome: .done)
+            if case .approve(let authorize, _) = request {
+                // Consent: the grant is an event; the code is a secret written with it.
+                decision = try decideDomain(.authorizeApp(authorize), secrets: [], meta: envelope.meta, now: now, nextSeq: nextSeq)
+            }
+            let (result, write) = oauth.decide(request, state: state, now: now)
+            decision.outcome = .oauth(result)
+            decision.sideWrite = Self.chain(decision.sideWrite, write)
+            return decision
         }
     }
 
@@ -95,7 +107,25 @@ public final class DomainHandler: CommandHandler {
                 for secret in secrets { try SecretStore.write(secret, connection) }
             }
         }
+        // Withdrawn grants and personal tokens stop working in the same transaction.
+        for event in events {
+            switch event {
+            case .appRevoked(let e):
+                decision.sideWrite = Self.chain(decision.sideWrite, oauth.revokeGrant(app: e.appId, account: e.accountId))
+            case .accessTokenRevoked(let e):
+                decision.sideWrite = Self.chain(decision.sideWrite, { c in try SecretStore.write(.deleteToken(tokenId: e.tokenId), c) })
+            default:
+                break
+            }
+        }
         return decision
+    }
+
+    private static func chain(_ first: (@Sendable (Connection) throws -> Void)?,
+                              _ second: (@Sendable (Connection) throws -> Void)?) -> (@Sendable (Connection) throws -> Void)? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return { c in try first(c); try second(c) }
     }
 }
 

@@ -28,6 +28,37 @@ public enum SecretWrite: Sendable, Equatable {
     case password(accountId: String, hash: String)
     /// A channel's stream key (shown to its owner; the log only records that it was rotated).
     case streamKey(channelId: String, key: String)
+    /// SHA-256 (hex) of a confidential app's client secret.
+    case clientSecret(appId: String, hash: String)
+    /// A webhook endpoint's signing secret (`whsec_…`), kept in clear: the dispatcher signs with it.
+    case webhookSecret(endpointId: String, secret: String)
+    /// A new signing secret; the current one stays valid until `previousExpiresAt` (RFC 3339).
+    case rotatedWebhookSecret(endpointId: String, secret: String, previousExpiresAt: String)
+    /// A personal access token (its hash).
+    case token(TokenRecord)
+    /// Forgets a personal access token.
+    case deleteToken(tokenId: String)
+}
+
+/// A bearer token the server issued, by the SHA-256 of its value.
+public struct TokenRecord: Sendable, Equatable {
+    public enum Kind: String, Sendable { case pat, access, refresh, refreshUsed = "refresh_used" }
+    public var tokenHash: String
+    public var kind: Kind
+    /// The personal access token's id (`pat_…`).
+    public var tokenId: String?
+    public var appId: String?
+    public var accountId: String
+    public var scopes: [String]
+    /// The OAuth grant chain it belongs to (one per authorization code).
+    public var family: String?
+    public var expiresAt: String?
+    public var createdAt: String
+    public init(tokenHash: String, kind: Kind, tokenId: String? = nil, appId: String? = nil, accountId: String, scopes: [String],
+                family: String? = nil, expiresAt: String?, createdAt: String) {
+        self.tokenHash = tokenHash; self.kind = kind; self.tokenId = tokenId; self.appId = appId; self.accountId = accountId
+        self.scopes = scopes; self.family = family; self.expiresAt = expiresAt; self.createdAt = createdAt
+    }
 }
 
 /// A login session: only the SHA-256 of the bearer token is stored.
@@ -46,6 +77,8 @@ public enum EngineCommand: Sendable {
     case domain(Command, secrets: [SecretWrite] = [])
     case createSession(SessionRecord)
     case deleteSession(tokenHash: String)
+    /// OAuth 2.0 codes and tokens, decided against the writer's `OAuthBook`.
+    case oauth(OAuthRequest)
 }
 
 public struct CommandEnvelope: Sendable {
@@ -62,6 +95,8 @@ public enum EngineOutcome: Sendable, Equatable {
     case done
     /// The scheduler's tick: what came due, and when the next thing will.
     case ticked([DomainEvent], nextDue: Timestamp?)
+    /// What an OAuth request came to.
+    case oauth(OAuthResult)
 }
 
 public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {

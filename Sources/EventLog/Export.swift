@@ -51,3 +51,28 @@ public enum Digest {
         return difference == 0
     }
 }
+
+/// The body third parties receive for an event, in a webhook delivery and on the realtime feed
+/// (Standard Webhooks' `{type, timestamp, data}`, plus the log position):
+///
+///     {"type":"gift.sent","timestamp":"2026-11-22T10:00:00.000Z","seq":42,"data":{…},"handles":{"acc_…":"alice"}}
+///
+/// `data` is the event's payload exactly as stored; `handles` names the accounts it is about.
+public enum DeliveryFormat {
+    public static func body(seq: Int64, type: String, recordedAt: String, data: [UInt8], handles: [(String, String)] = []) -> [UInt8] {
+        var out = JSONWriter(reservingCapacity: data.count + 160)
+        out.beginObject()
+        out.writeKey("type"); out.write(type)
+        out.writeKey("timestamp"); out.write(recordedAt)
+        out.writeKey("seq"); out.write(seq)
+        out.writeKey("data"); out.writeVerbatim(data)
+        if !handles.isEmpty {
+            out.writeKey("handles")
+            out.beginObject()
+            for (id, handle) in handles { out.writeKey(id); out.write(handle) }
+            out.endObject()
+        }
+        out.endObject()
+        return out.bytes
+    }
+}

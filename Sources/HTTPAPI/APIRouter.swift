@@ -15,9 +15,14 @@ public enum APIRouter {
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
         }
+        RealtimeRoutes(deps: deps).add(to: router)
         let api = router.group("api/v1")
         let dummyHash = try await Auth.hashPassword(Auth.randomSecret(prefix: ""), cost: deps.config.bcryptCost)
-        AccountRoutes(deps: deps, dummyHash: dummyHash).add(to: api)
+        let accounts = AccountRoutes(deps: deps, dummyHash: dummyHash)
+        accounts.add(to: api)
+        OAuthRoutes(deps: deps, accounts: accounts).add(to: router)
+        AppRoutes(deps: deps).add(to: api)
+        WebhookRoutes(deps: deps).add(to: api)
         ChannelRoutes(deps: deps).add(to: api)
         WalletRoutes(deps: deps).add(to: api)
         AdminRoutes(deps: deps).add(to: api)
@@ -54,7 +59,7 @@ public enum OpenAPIDocument {
 }
 
 /// The browser pages, plain HTML/JS embedded in the binary: `/studio/{slug}` (publish with
-/// WHIP) and `/watch/{slug}` (play with WHEP, chat, gifts, polls).
+/// WHIP), `/watch/{slug}` (play with WHEP, chat, gifts, polls) and `/overlay/gifts` (gift alerts).
 enum Pages {
     static func add(to router: Router<APIContext>) {
         @Sendable func serve(_ bytes: [UInt8], _ type: String) -> Response {
@@ -64,5 +69,7 @@ enum Pages {
         router.get("watch/:slug") { _, _ in serve(PackageResources.watch_html, "text/html; charset=utf-8") }
         router.get("assets/common.js") { _, _ in serve(PackageResources.common_js, "text/javascript; charset=utf-8") }
         router.get("assets/marquee.css") { _, _ in serve(PackageResources.marquee_css, "text/css; charset=utf-8") }
+        // An OBS browser source: gift alerts from the realtime feed (`?access_token=…&channel=…`).
+        router.get("overlay/gifts") { _, _ in serve(PackageResources.overlay_html, "text/html; charset=utf-8") }
     }
 }

@@ -46,16 +46,22 @@ struct AccountRoutes: Sendable {
                                 headers: [.location: "/api/v1/accounts/\(e.accountId)"])
     }
 
-    func login(_ request: Request, _ context: APIContext) async throws -> Response {
-        let body = try await request.decodeJSON(SessionBody.self, limit: deps.config.maxBodyBytes)
+    /// The account behind a handle and password (bcrypt; an unknown handle costs the same time).
+    func authenticate(handle: String, password: String) async throws -> AccountView {
         try await deps.consistentRead()
-        let account = try deps.readModels.withConnection { try ReadModels.account(handle: body.handle.lowercased(), $0) }
+        let account = try deps.readModels.withConnection { try ReadModels.account(handle: handle.lowercased(), $0) }
         let stored = try account.flatMap { a in try deps.events.withConnection { try SecretStore.passwordHash(accountId: a.id, $0) } }
-        let valid = try await Auth.verifyPassword(body.password, hash: stored ?? dummyHash)
+        let valid = try await Auth.verifyPassword(password, hash: stored ?? dummyHash)
         guard let account, stored != nil, valid else {
             throw Problem.unauthorized("the handle or password is wrong")
         }
         guard !account.suspended else { throw Problem.forbidden("the account '\(account.handle)' is suspended") }
+        return account
+    }
+
+    func login(_ request: Request, _ context: APIContext) async throws -> Response {
+        let body = try await request.decodeJSON(SessionBody.self, limit: deps.config.maxBodyBytes)
+        let account = try await authenticate(handle: body.handle, password: body.password)
         let token = Auth.randomSecret(prefix: "mqs_")
         let expires = deps.clock.now().adding(milliseconds: deps.config.sessionTTLMillis).rfc3339
         try await sender.sendSession(.createSession(SessionRecord(tokenHash: Digest.sha256Hex(token), accountId: account.id, expiresAt: expires)))
@@ -63,14 +69,14 @@ struct AccountRoutes: Sendable {
     }
 
     func logout(_ request: Request, _ context: APIContext) async throws -> Response {
-        _ = try await auth.required(request)
+        _ = try await auth.required(request, .accountRead)
         let token = String(request.headers[.authorization]!.dropFirst("Bearer ".count)).trimmingSpaces
         try await sender.sendSession(.deleteSession(tokenHash: Digest.sha256Hex(token)))
         return Response(status: .noContent)
     }
 
     func me(_ request: Request, _ context: APIContext) async throws -> Response {
-        let principal = try await auth.required(request)
+        let principal = try await auth.required(request, .accountRead)
         let (account, wallet) = try deps.readModels.withConnection { c in
             (try ReadModels.account(id: principal.id, c), try ReadModels.wallet(accountId: principal.id, c))
         }

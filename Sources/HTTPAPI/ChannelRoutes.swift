@@ -67,7 +67,7 @@ struct ChannelRoutes: Sendable {
     }
 
     func create(_ request: Request, _ context: APIContext) async throws -> Response {
-        let principal = try await auth.required(request)
+        let principal = try await auth.required(request, .channelsWrite)
         let body = try await request.decodeJSON(CreateBody.self, limit: deps.config.maxBodyBytes)
         let channelId = deps.ids.next("chn")
         let key = Auth.randomSecret(prefix: "sk_")
@@ -86,7 +86,7 @@ struct ChannelRoutes: Sendable {
     }
 
     func update(_ request: Request, _ context: APIContext) async throws -> Response {
-        let principal = try await auth.required(request)
+        let principal = try await auth.required(request, .channelsWrite)
         let current = try await channel(context)
         let body = try await request.decodeJSON(PatchBody.self, limit: deps.config.maxBodyBytes)
         _ = try await sender.send(.updateChannel(UpdateChannel(channelId: current.id, actorId: principal.id, title: body.title, access: body.access,
@@ -96,7 +96,7 @@ struct ChannelRoutes: Sendable {
     }
 
     func rotateKey(_ request: Request, _ context: APIContext) async throws -> Response {
-        let principal = try await auth.required(request)
+        let principal = try await auth.required(request, .channelsWrite)
         let current = try await channel(context)
         let key = Auth.randomSecret(prefix: "sk_")
         _ = try await sender.send(.rotateStreamKey(RotateStreamKey(channelId: current.id, actorId: principal.id)),
@@ -107,7 +107,7 @@ struct ChannelRoutes: Sendable {
     /// Sends a gift. With `Idempotency-Key`, a retry of the same request returns the first
     /// answer (header `Idempotent-Replayed: true`) and moves no tokens again.
     func sendGift(_ request: Request, _ context: APIContext) async throws -> Response {
-        let principal = try await auth.required(request)
+        let principal = try await auth.required(request, .giftsWrite)
         let bytes = try await request.bodyBytes(limit: deps.config.maxBodyBytes)
         let idempotency = try CommandSender.idempotency(request, body: bytes)
         let body = try decodeStrict(GiftBody.self, bytes, request)
@@ -131,7 +131,7 @@ struct ChannelRoutes: Sendable {
     /// Ends the live stream: by its owner (`ended_by_creator`) or a moderator or admin
     /// (`moderator`). Every viewer session ends with it, and the SFU cuts the publisher's media.
     func endStream(_ request: Request, _ context: APIContext) async throws -> Response {
-        let principal = try await auth.required(request)
+        let principal = try await auth.required(request, .streamWrite)
         let current = try await channel(context)
         guard let streamId = current.liveStreamId else {
             throw Problem(.conflict, "not-live", "Not live", detail: "the channel '\(current.slug)' is not live")

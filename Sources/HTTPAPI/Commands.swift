@@ -22,15 +22,28 @@ struct CommandSender: Sendable {
 
     /// Sends a command that appends one event, and returns that event: the one appended now,
     /// or the first answer's on an Idempotency-Key replay (`replayed`).
-    func sendForEvent(_ command: Command, actor: String, request: Request, context: APIContext,
+    func sendForEvent(_ command: Command, secrets: [SecretWrite] = [], actor: String, request: Request, context: APIContext,
                       idempotency: (key: String, requestHash: String)?) async throws
         -> (recorded: RecordedEvent, event: DomainEvent, replayed: Bool) {
-        let appended = try await send(command, actor: actor, request: request, context: context, idempotency: idempotency)
+        let appended = try await send(command, secrets: secrets, actor: actor, request: request, context: context, idempotency: idempotency)
         guard let (recorded, event) = try events(of: appended).first else {
             throw Problem.internal("the command was decided but recorded nothing")
         }
         if case .replayed = appended.outcome { return (recorded, event, true) }
         return (recorded, event, false)
+    }
+
+    /// Sends an OAuth request to the writer (codes and refresh chains are decided there).
+    func sendOAuth(_ oauth: OAuthRequest, actor: String?, request: Request, context: APIContext) async throws -> OAuthResult {
+        let meta = RequestMeta(actor: actor, correlationId: request.headers[.xRequestID] ?? deps.ids.next("req"), clientIp: context.clientIP)
+        let appended: Appended<EngineOutcome>
+        do {
+            appended = try await deps.writer.submit(CommandEnvelope(.oauth(oauth), meta: meta))
+        } catch let error as WriterError {
+            throw Problem(.serviceUnavailable, "log-unavailable", "Event log unavailable", detail: error.description)
+        }
+        guard case .oauth(let result) = appended.outcome else { throw Problem.internal("the OAuth request came back without a result") }
+        return result
     }
 
     func sendSession(_ command: EngineCommand) async throws {
@@ -63,7 +76,7 @@ struct CommandSender: Sendable {
                     return (recorded, event)
                 }
             }
-        case .done:
+        case .done, .oauth:
             return []
         }
     }

@@ -1,4 +1,5 @@
 import Domain
+import WebhookDispatch
 import Engine
 import EventLog
 import MarqueeCore
@@ -22,6 +23,10 @@ public struct APIConfig: Sendable {
     public var maxBodyBytes: Int
     /// `MARQUEE_STRIPE_WEBHOOK_SECRET` (`whsec_…`): without it the Stripe webhook answers 503.
     public var stripeWebhookSecret: String?
+    /// OAuth 2.0 lifetimes: access tokens, refresh tokens (each rotation starts a new one), codes.
+    public var oauthAccessTTLSeconds: Int64 = 3600
+    public var oauthRefreshTTLSeconds: Int64 = 30 * 86_400
+    public var oauthCodeTTLSeconds: Int64 = 600
 
     public init(domain: DomainConfig, bcryptCost: UInt8 = 12, sessionTTLMillis: Int64 = 30 * 86_400_000, maxBodyBytes: Int = 64 * 1024,
                 stripeWebhookSecret: String? = nil) {
@@ -51,13 +56,18 @@ public struct APIDependencies: Sendable {
     public var metricsFactory: PrometheusMetricsFactory
     /// The open chat sockets (fed by the log's consumer).
     public var chatHub: ChatHub
+    /// The realtime feed's subscribers (fed by the log's consumer).
+    public var realtime: RealtimeHub
+    /// The webhook dispatcher behind `/api/v1/webhooks/…` (nil: those routes answer 503).
+    public var webhooks: (any WebhookManaging)?
     /// The SFU behind WHIP/WHEP (nil: the routes answer 503).
     public var media: (any MediaSignaling)?
 
     public init(writer: any CommandSubmitting, logHead: HeadWatcher, projected: HeadWatcher, events: ConnectionPool,
                 readModels: ConnectionPool, config: APIConfig, clock: any WallClock, ids: any IDGenerator,
-                metrics: PrometheusCollectorRegistry, chatHub: ChatHub = ChatHub()) {
+                metrics: PrometheusCollectorRegistry, chatHub: ChatHub = ChatHub(), realtime: RealtimeHub = RealtimeHub()) {
         self.chatHub = chatHub
+        self.realtime = realtime
         self.writer = writer
         self.logHead = logHead
         self.projected = projected

@@ -11,6 +11,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var title: String
     public var detail: String
     public var headers: HTTPFields = [:]
+    /// For `insufficient-scope`: the scope the token lacks (an extension member of the problem).
+    public var missingScope: String?
 
     public init(_ status: HTTPResponse.Status, _ slug: String, _ title: String, detail: String) {
         self.status = status
@@ -25,11 +27,12 @@ public struct Problem: HTTPResponseError, Sendable {
         var status: Int
         var detail: String
         var instance: String
+        var missingScope: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: "urn:marquee:problem:" + slug, title: title, status: status.code, detail: detail,
-                        instance: request.uri.path)
+                        instance: request.uri.path, missingScope: missingScope)
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         let bytes = try JSONEncoding.encode(body, nulls: .omit)
@@ -45,6 +48,14 @@ public struct Problem: HTTPResponseError, Sendable {
         return p
     }
     public static func forbidden(_ detail: String) -> Problem { Problem(.forbidden, "forbidden", "Forbidden", detail: detail) }
+    /// RFC 6750 §3.1: the token is valid but was not granted `scope`.
+    public static func insufficientScope(_ scope: Scope) -> Problem {
+        var p = Problem(.forbidden, "insufficient-scope", "Insufficient scope",
+                        detail: "this token was not granted the scope '\(scope.rawValue)' that this route needs")
+        p.missingScope = scope.rawValue
+        p.headers[.wwwAuthenticate] = "Bearer error=\"insufficient_scope\", scope=\"\(scope.rawValue)\""
+        return p
+    }
     /// The server broke its own promise (a decided command that recorded nothing): a 500.
     public static func `internal`(_ detail: String) -> Problem { Problem(.internalServerError, "internal", "Internal error", detail: detail) }
     public static func notFound(_ detail: String) -> Problem { Problem(.notFound, "not-found", "Not found", detail: detail) }
@@ -56,7 +67,8 @@ public struct Problem: HTTPResponseError, Sendable {
         case .invalid: self.init(.unprocessableContent, "invalid-value", "Invalid value", detail: error.description)
         case .handleTaken, .slugTaken: self.init(.conflict, "already-taken", "Already taken", detail: error.description)
         case .conflict: self.init(.conflict, "conflict", "Conflict", detail: error.description)
-        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout, .unknownMessage, .unknownPoll: self.init(.notFound, "not-found", "Not found", detail: error.description)
+        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout, .unknownMessage, .unknownPoll, .unknownApp, .unknownToken,
+             .unknownEndpoint: self.init(.notFound, "not-found", "Not found", detail: error.description)
         case .forbidden, .accountSuspended: self.init(.forbidden, "forbidden", "Forbidden", detail: error.description)
         case .insufficientTokens: self.init(.unprocessableContent, "insufficient-tokens", "Insufficient tokens", detail: error.description)
         case .rateLimited(_, let seconds):

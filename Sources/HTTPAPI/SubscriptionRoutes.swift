@@ -20,7 +20,7 @@ struct SubscriptionRoutes: Sendable {
 
     func add(to router: RouterGroup<APIContext>) {
         router.put("channels/:slug/subscription-tiers") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .channelsWrite)
             let body = try await request.decodeJSON(TiersBody.self, limit: deps.config.maxBodyBytes)
             let channel = try await channels.channel(context)
             _ = try await sender.send(.setSubscriptionTiers(SetSubscriptionTiers(
@@ -31,7 +31,7 @@ struct SubscriptionRoutes: Sendable {
         }
         router.post("channels/:slug/subscriptions") { request, context in try await subscribe(request, context) }
         router.get("channels/:slug/subscriptions") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .subscriptionsRead)
             let channel = try await channels.channel(context)
             guard principal.id == channel.ownerId || principal.role == .admin else {
                 throw Problem.forbidden("only the channel's owner sees its subscribers")
@@ -41,14 +41,14 @@ struct SubscriptionRoutes: Sendable {
             }))
         }
         router.get("subscriptions") { request, _ in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .subscriptionsRead)
             try await deps.consistentRead()
             return try jsonResponse(List(subscriptions: try deps.readModels.withConnection {
                 try ReadModels.subscriptions(where: "viewer_id = ?1", principal.id, $0)
             }))
         }
         router.get("subscriptions/:id") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .subscriptionsRead)
             let id = context.parameters.get("id") ?? ""
             try await deps.consistentRead()
             guard let view = try deps.readModels.withConnection({ try ReadModels.subscription(id: id, $0) }),
@@ -58,7 +58,7 @@ struct SubscriptionRoutes: Sendable {
             return try jsonResponse(view)
         }
         router.post("subscriptions/:id/cancel") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .subscriptionsWrite)
             let id = context.parameters.get("id") ?? ""
             try await deps.consistentRead()
             guard let current = try deps.readModels.withConnection({ try ReadModels.subscription(id: id, $0) }),
@@ -74,7 +74,7 @@ struct SubscriptionRoutes: Sendable {
 
     /// Subscribes the caller (charged at once). With `Idempotency-Key`, a retry returns the first answer.
     func subscribe(_ request: Request, _ context: APIContext) async throws -> Response {
-        let principal = try await auth.required(request)
+        let principal = try await auth.required(request, .subscriptionsWrite)
         let bytes = try await request.bodyBytes(limit: deps.config.maxBodyBytes)
         let idempotency = try CommandSender.idempotency(request, body: bytes)
         let body = try decodeStrict(SubscribeBody.self, bytes, request)
@@ -117,7 +117,7 @@ struct PayoutRoutes: Sendable {
 
     func add(to router: RouterGroup<APIContext>) {
         router.post("payouts") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .payoutsWrite)
             let bytes = try await request.bodyBytes(limit: deps.config.maxBodyBytes)
             let idempotency = try CommandSender.idempotency(request, body: bytes)
             let body = try decodeStrict(RequestBody.self, bytes, request)
@@ -133,14 +133,14 @@ struct PayoutRoutes: Sendable {
             return try jsonResponse(try await payout(requested.payoutId), status: .created, headers: headers)
         }
         router.get("payouts") { request, _ in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .payoutsRead)
             try await deps.consistentRead()
             return try jsonResponse(List(payouts: try deps.readModels.withConnection {
                 try ReadModels.payouts(where: "creator_id = ?1", principal.id, $0)
             }, policy: policy))
         }
         router.get("payouts/:id") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .payoutsRead)
             let view = try await payout(context.parameters.get("id") ?? "")
             guard view.creatorId == principal.id || principal.role == .admin else { throw Problem.notFound("no payout '\(view.id)' of yours") }
             return try jsonResponse(view)

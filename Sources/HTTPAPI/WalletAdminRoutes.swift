@@ -15,7 +15,7 @@ struct WalletRoutes: Sendable {
 
     func add(to router: RouterGroup<APIContext>) {
         router.get("wallet") { request, _ in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .walletRead)
             let wallet = try deps.readModels.withConnection { try ReadModels.wallet(accountId: principal.id, $0) }
             return try jsonResponse(wallet)
         }

@@ -1,4 +1,5 @@
 import Domain
+import WebhookDispatch
 import Engine
 import EventLog
 import HTTPAPI
@@ -10,6 +11,7 @@ import NIOCore
 import Prometheus
 import Projections
 import SFU
+import Webhooks
 import SQLiteDB
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -27,6 +29,7 @@ public struct ServerParts: Sendable {
     public let scheduler: Scheduler
     /// The SFU (nil with `--media-udp off`).
     public let media: MediaServer?
+    public let webhooks: WebhookDispatcher
     /// The admin password when this start generated it (first start, no MARQUEE_ADMIN_PASSWORD).
     public let generatedAdminPassword: String?
 }
@@ -35,6 +38,7 @@ public struct ServerParts: Sendable {
 public enum MarqueeServer {
     public static func logPath(_ dataDir: String) -> String { dataDir + "/events.sqlite" }
     public static func readModelPath(_ dataDir: String) -> String { dataDir + "/readmodels.sqlite" }
+    public static func webhookStorePath(_ dataDir: String) -> String { dataDir + "/webhooks.sqlite" }
 
     /// Builds everything and starts the writer. Running the returned application runs the
     /// projections and the HTTP server until graceful shutdown (SIGTERM/SIGINT with `runService`).
@@ -70,9 +74,16 @@ public enum MarqueeServer {
         var deps = APIDependencies(
             writer: writer, logHead: writer.watcher, projected: projections.projected,
             events: .readOnly(path: logPath(config.dataDir)), readModels: readModelPool,
-            config: APIConfig(domain: config.domain, bcryptCost: config.bcryptCost, sessionTTLMillis: config.sessionTTLHours * 3_600_000,
-                              stripeWebhookSecret: config.stripeWebhookSecret),
+            config: apiConfig(config),
             clock: clock, ids: ids, metrics: registry, chatHub: chatHub)
+        let webhooks = try WebhookDispatcher(
+            storePath: webhookStorePath(config.dataDir), logPath: logPath(config.dataDir), head: writer.watcher, config: config.webhooks,
+            clock: clock, disable: { endpointId, reason in
+                _ = try? await writer.submit(CommandEnvelope(
+                    .domain(.updateWebhookEndpoint(UpdateWebhookEndpoint(endpointId: endpointId, owner: nil, enabled: false, reason: reason))),
+                    meta: RequestMeta(correlationId: "webhook-dispatcher")))
+            }, logger: logger)
+        deps.webhooks = webhooks
         let scheduler = Scheduler(writer: writer, clock: clock, logger: logger)
         let viewing = ViewingSessions(ids: ids) { envelope in try await writer.submit(envelope) }
         var media: MediaServer?
@@ -90,12 +101,21 @@ public enum MarqueeServer {
             server: .http1WebSocketUpgrade(webSocketRouter: router),
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "marquee"),
             services: [WriterService(writer: writer, lock: lock, clock: clock), ProjectionService(runner: projections, logger: logger),
-                       scheduler, LogFeedService(logPath: logPath(config.dataDir), watcher: writer.watcher, hub: chatHub, media: media, logger: logger)]
+                       scheduler, LogFeedService(logPath: logPath(config.dataDir), watcher: writer.watcher, hub: chatHub, realtime: deps.realtime, media: media,
+                                                  logger: logger),
+                        WebhookService(dispatcher: webhooks, logger: logger)]
                        + (media.map { [$0] as [any Service] } ?? []),
             onServerRunning: onServerRunning,
             logger: logger)
         return (app, ServerParts(writer: writer, projections: projections, deps: deps, lock: lock, viewing: viewing,
-                                scheduler: scheduler, media: media, generatedAdminPassword: generated))
+                                scheduler: scheduler, media: media, webhooks: webhooks, generatedAdminPassword: generated))
+    }
+
+    static func apiConfig(_ config: ServerConfig) -> APIConfig {
+        var api = APIConfig(domain: config.domain, bcryptCost: config.bcryptCost, sessionTTLMillis: config.sessionTTLHours * 3_600_000,
+                            stripeWebhookSecret: config.stripeWebhookSecret)
+        api.oauthAccessTTLSeconds = config.oauthAccessTTLSeconds
+        return api
     }
 
     /// On an empty log, registers the account `admin` (role admin) with MARQUEE_ADMIN_PASSWORD or a
@@ -189,34 +209,59 @@ struct LogFeedService: Service {
     let logPath: String
     let watcher: HeadWatcher
     let hub: ChatHub
+    let realtime: RealtimeHub
     let media: MediaServer?
     let logger: Logger
 
     func run() async throws {
         let start = watcher.head
+        defer { realtime.closeAll("the server is shutting down; resume from the last seq") }
         do {
             try await cancelWhenGracefulShutdown {
                 let store = try EventStore(path: logPath, writable: false)
+                // The realtime feed's audience index as of `start`, from the few types it learns from.
+                var index = AudienceIndex()
+                try store.scan(after: 0, through: start, types: AudienceIndex.learnsFrom) { row in
+                    if let event = try? DomainEvent.decode(type: row.type, schema: row.schema, data: row.data) { index.apply(event) }
+                    return true
+                }
+                realtime.load(index: index, head: start)
                 var after = start
                 while !Task.isCancelled {
                     await watcher.wait(after: after)
                     // woken without a new event: the writer stopped, or shutdown began
                     if Task.isCancelled || watcher.head <= after { return }
-                    var delivered: [(Int64, DomainEvent)] = []
+                    var delivered: [(RecordedEvent, DomainEvent)] = []
                     try store.scan(after: after, limit: 10_000) { row in
-                        if let event = try? DomainEvent.decode(type: row.type, schema: row.schema, data: row.data) {
-                            delivered.append((row.seq, event))
+                        let recorded = row.recorded()
+                        if let event = try? DomainEvent.decode(type: recorded.type, schema: recorded.schema, data: recorded.data) {
+                            delivered.append((recorded, event))
                         }
                         after = row.seq
                         return true
                     }
-                    for (seq, event) in delivered {
-                        hub.deliver(seq: seq, event: event)
-                        media?.observe(seq: seq, event: event)
+                    for (recorded, event) in delivered {
+                        hub.deliver(seq: recorded.seq, event: event)
+                        realtime.publish(seq: recorded.seq, recordedAt: recorded.recordedAt, data: recorded.data, event: event)
+                        media?.observe(seq: recorded.seq, event: event)
                     }
                 }
             }
         } catch is CancellationError {
         }
+    }
+}
+
+/// Runs the webhook dispatcher until graceful shutdown.
+struct WebhookService: Service {
+    let dispatcher: WebhookDispatcher
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await dispatcher.run() }
+        } catch is CancellationError {
+        }
+        await dispatcher.shutdown()
     }
 }

@@ -1,6 +1,8 @@
 import Domain
 import Foundation
 import Logging
+import WebhookDispatch
+import Webhooks
 
 /// Everything `marquee serve` is configured with; from flags first, then `MARQUEE_*`
 /// environment variables, then defaults.
@@ -21,6 +23,11 @@ public struct ServerConfig: Sendable {
     public var publicIPs: [String] = []
     /// A media session that has not completed ICE and DTLS by then is dropped.
     public var mediaSetupTimeoutMillis: Int64 = 15_000
+    /// The webhook dispatcher: `MARQUEE_WEBHOOK_ALLOW`, `MARQUEE_WEBHOOK_RETRY_SCHEDULE`,
+    /// `MARQUEE_WEBHOOK_TIMEOUT_SECONDS`, `MARQUEE_WEBHOOK_DISABLE_AFTER_SECONDS`.
+    public var webhooks = DispatcherConfig()
+    /// `MARQUEE_OAUTH_ACCESS_TOKEN_SECONDS`: how long an OAuth access token lives (default 3600).
+    public var oauthAccessTTLSeconds: Int64 = 3600
 
     public init(dataDir: String = "./data", httpHost: String = "0.0.0.0", httpPort: Int = 8080, adminPassword: String? = nil,
                 domain: DomainConfig = DomainConfig(), bcryptCost: UInt8 = 12, sessionTTLHours: Int64 = 720,
@@ -102,11 +109,28 @@ public struct ServerConfig: Sendable {
             config.domain.payout.minimumTokens = value
         }
         if let rate = environment["MARQUEE_PAYOUT_RATE"] { try parsePayoutRate(rate, into: &config.domain.payout) }
+        if let allow = environment["MARQUEE_WEBHOOK_ALLOW"] { config.webhooks.allow = try allowList(allow) }
+        if let schedule = environment["MARQUEE_WEBHOOK_RETRY_SCHEDULE"] { config.webhooks.retry = try retrySchedule(schedule) }
+        if let timeout = try seconds("MARQUEE_WEBHOOK_TIMEOUT_SECONDS", 1...120) { config.webhooks.timeout = .milliseconds(timeout) }
+        if let after = try seconds("MARQUEE_WEBHOOK_DISABLE_AFTER_SECONDS", 1...365 * 86_400) { config.webhooks.disableAfterMillis = after }
+        if let ttl = try seconds("MARQUEE_OAUTH_ACCESS_TOKEN_SECONDS", 60...86_400) { config.oauthAccessTTLSeconds = ttl / 1000 }
         if let level = environment["MARQUEE_LOG_LEVEL"] {
             guard let value = Logger.Level(rawValue: level.lowercased()) else { throw Invalid(description: "MARQUEE_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
             config.logLevel = value
         }
         return config
+    }
+
+    static func allowList(_ text: String) throws(Invalid) -> [IPNetwork] {
+        do { return try AddressPolicy.parseAllowList(text) } catch {
+            throw Invalid(description: "MARQUEE_WEBHOOK_ALLOW: \(error.description) (give CIDRs like 127.0.0.1/32, 10.0.0.0/8)")
+        }
+    }
+
+    static func retrySchedule(_ text: String) throws(Invalid) -> RetryPolicy {
+        do { return try RetryPolicy(parsing: text) } catch {
+            throw Invalid(description: "MARQUEE_WEBHOOK_RETRY_SCHEDULE: \(error.description) (seconds between attempts, e.g. 0,5,300,1800)")
+        }
     }
 
     /// `HOST:PORT` (IPv6 as `[::1]:8080`).

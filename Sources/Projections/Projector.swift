@@ -198,7 +198,9 @@ public final class Projector {
                     try run("UPDATE viewing_sessions SET billing_stopped = ?2 WHERE session_id = ?1", [.text(e.sessionId), .text(e.reason.rawValue)])
                 case .chatMessagePosted, .chatMessageDeleted, .chatUserBanned, .chatUserUnbanned, .chatSettingsChanged,
                      .chatModeratorAdded, .chatModeratorRemoved, .pollOpened, .pollVoted, .pollClosed, .adCreated, .adBreakStarted,
-                     .adImpression:
+                     .adImpression, .appRegistered, .appAuthorized, .appRevoked, .accessTokenCreated, .accessTokenRevoked,
+                     .webhookEndpointCreated, .webhookEndpointUpdated, .webhookEndpointDisabled, .webhookEndpointEnabled,
+                     .webhookEndpointDeleted, .webhookSecretRotated:
                     try applyEngagement(event, item)
                 }
             }
@@ -236,7 +238,7 @@ public final class Projector {
         change(&wallets[account, default: WalletDelta()])
     }
 
-    /// Chat, polls and ads: no money, one row change each.
+    /// Chat, polls, ads, apps and webhook endpoints: no money, one row change each.
     private func applyEngagement(_ event: DomainEvent, _ item: ProjectedEvent) throws {
         func json<T: Encodable>(_ value: T) throws -> SQLValue { .text(String(decoding: try JSONEncoding.encode(value), as: UTF8.self)) }
         switch event {
@@ -292,6 +294,40 @@ public final class Projector {
                 INSERT INTO ad_impressions(channel_id, ad_id, impressions) VALUES (?1, ?2, 1)
                 ON CONFLICT(channel_id, ad_id) DO UPDATE SET impressions = impressions + 1
                 """, [.text(e.channelId), .text(e.adId)])
+        case .appRegistered(let e):
+            try run("""
+                INSERT INTO apps(app_id, owner_id, name, redirect_uris, scopes, client_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                """, [.text(e.appId), .text(e.ownerId), .text(e.name), try json(e.redirectUris), try json(e.scopes), .text(e.clientType),
+                      .text(item.recordedAt)])
+        case .appAuthorized(let e):
+            try run("""
+                INSERT INTO app_grants(app_id, account_id, scopes, authorized_at) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT(app_id, account_id) DO UPDATE SET scopes = excluded.scopes, authorized_at = excluded.authorized_at
+                """, [.text(e.appId), .text(e.accountId), try json(e.scopes), .text(item.recordedAt)])
+        case .appRevoked(let e):
+            try run("DELETE FROM app_grants WHERE app_id = ?1 AND account_id = ?2", [.text(e.appId), .text(e.accountId)])
+        case .accessTokenCreated(let e):
+            try run("INSERT INTO access_tokens(token_id, account_id, name, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    [.text(e.tokenId), .text(e.accountId), .text(e.name), try json(e.scopes), .text(item.recordedAt)])
+        case .accessTokenRevoked(let e):
+            try run("DELETE FROM access_tokens WHERE token_id = ?1", [.text(e.tokenId)])
+        case .webhookEndpointCreated(let e):
+            try run("""
+                INSERT INTO webhook_endpoints(endpoint_id, app_id, owner_id, url, event_types, scopes, enabled, created_at, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7)
+                """, [.text(e.endpointId), SQLValue(e.appId), .text(e.ownerId), .text(e.url), try json(e.eventTypes), try json(e.scopes),
+                      .text(item.recordedAt)])
+        case .webhookEndpointUpdated(let e), .webhookEndpointDisabled(let e), .webhookEndpointEnabled(let e):
+            try run("""
+                UPDATE webhook_endpoints SET url = ?2, event_types = ?3, enabled = ?4, disabled_reason = ?5, updated_at = ?6
+                WHERE endpoint_id = ?1
+                """, [.text(e.endpointId), .text(e.url), try json(e.eventTypes), SQLValue(e.enabled), e.enabled ? .null : SQLValue(e.reason),
+                      .text(item.recordedAt)])
+        case .webhookEndpointDeleted(let e):
+            try run("DELETE FROM webhook_endpoints WHERE endpoint_id = ?1", [.text(e.endpointId)])
+        case .webhookSecretRotated(let e):
+            try run("UPDATE webhook_endpoints SET previous_secret_expires_at = ?2, updated_at = ?3 WHERE endpoint_id = ?1",
+                    [.text(e.endpointId), .text(e.previousSecretExpiresAt.rfc3339), .text(item.recordedAt)])
         default:
             break
         }

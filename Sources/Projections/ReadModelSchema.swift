@@ -4,7 +4,7 @@ import SQLiteDB
 /// restarting rebuilds it from the log.
 public enum ReadModelSchema {
     /// Bump when the read models change shape: a file with another version is rebuilt.
-    public static let version: Int64 = 2
+    public static let version: Int64 = 3
 
     /// Tables compared by `marquee replay --check`, each with the ORDER BY that makes a dump stable.
     public static let tables: [(name: String, orderBy: String)] = [
@@ -25,6 +25,10 @@ public enum ReadModelSchema {
         ("ads", "ad_id"),
         ("ad_breaks", "break_id"),
         ("ad_impressions", "channel_id, ad_id"),
+        ("apps", "app_id"),
+        ("app_grants", "app_id, account_id"),
+        ("access_tokens", "token_id"),
+        ("webhook_endpoints", "endpoint_id"),
         ("platform_totals", "id"),
         ("projection_checkpoint", "id"),
     ]
@@ -230,6 +234,42 @@ public enum ReadModelSchema {
             ad_id       TEXT NOT NULL,
             impressions INTEGER NOT NULL,
             PRIMARY KEY (channel_id, ad_id)
+        );
+        CREATE TABLE IF NOT EXISTS apps (
+            app_id        TEXT PRIMARY KEY,
+            owner_id      TEXT NOT NULL,
+            name          TEXT NOT NULL,
+            redirect_uris TEXT NOT NULL,
+            scopes        TEXT NOT NULL,
+            client_type   TEXT NOT NULL,
+            created_at    TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS app_grants (
+            app_id        TEXT NOT NULL,
+            account_id    TEXT NOT NULL,
+            scopes        TEXT NOT NULL,
+            authorized_at TEXT NOT NULL,
+            PRIMARY KEY (app_id, account_id)
+        );
+        CREATE TABLE IF NOT EXISTS access_tokens (
+            token_id   TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            name       TEXT NOT NULL,
+            scopes     TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS webhook_endpoints (
+            endpoint_id     TEXT PRIMARY KEY,
+            app_id          TEXT,
+            owner_id        TEXT NOT NULL,
+            url             TEXT NOT NULL,
+            event_types     TEXT NOT NULL,
+            scopes          TEXT NOT NULL,
+            enabled         INTEGER NOT NULL,
+            disabled_reason TEXT,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL,
+            previous_secret_expires_at TEXT
         );
         """
 

@@ -363,3 +363,108 @@ public struct AdImpressionsView: Codable, Sendable, Equatable {
     public var adId: String
     public var impressions: Int64
 }
+
+public struct AppView: Codable, Sendable, Equatable {
+    public var id: String
+    public var ownerId: String
+    public var name: String
+    public var redirectUris: [String]
+    public var scopes: [String]
+    public var clientType: String
+    public var createdAt: String
+}
+
+public struct AppGrantView: Codable, Sendable, Equatable {
+    public var appId: String
+    public var appName: String?
+    public var accountId: String
+    public var scopes: [String]
+    public var authorizedAt: String
+}
+
+public struct AccessTokenView: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var scopes: [String]
+    public var createdAt: String
+}
+
+public struct WebhookEndpointView: Codable, Sendable, Equatable {
+    public var id: String
+    public var appId: String?
+    public var ownerId: String
+    public var url: String
+    public var eventTypes: [String]
+    public var scopes: [String]
+    public var enabled: Bool
+    public var disabledReason: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var previousSecretExpiresAt: String?
+}
+
+extension ReadModels {
+    static func strings(_ value: SQLValue) -> [String] {
+        (try? JSONDecoding.decode([String].self, from: Array((value.string ?? "[]").utf8))) ?? []
+    }
+
+    public static func app(id: String, _ c: Connection) throws -> AppView? {
+        try apps(where: "app_id = ?1", id, c).first
+    }
+
+    public static func apps(where clause: String, _ value: String, _ c: Connection) throws -> [AppView] {
+        try c.rows("""
+            SELECT app_id, owner_id, name, redirect_uris, scopes, client_type, created_at FROM apps WHERE \(clause) ORDER BY created_at, app_id
+            """, [.text(value)]).map {
+            AppView(id: $0[0].string ?? "", ownerId: $0[1].string ?? "", name: $0[2].string ?? "", redirectUris: strings($0[3]),
+                    scopes: strings($0[4]), clientType: $0[5].string ?? "", createdAt: $0[6].string ?? "")
+        }
+    }
+
+    public static func appGrants(accountId: String, _ c: Connection) throws -> [AppGrantView] {
+        try c.rows("""
+            SELECT g.app_id, a.name, g.account_id, g.scopes, g.authorized_at FROM app_grants g LEFT JOIN apps a ON a.app_id = g.app_id
+            WHERE g.account_id = ?1 ORDER BY g.authorized_at, g.app_id
+            """, [.text(accountId)]).map {
+            AppGrantView(appId: $0[0].string ?? "", appName: $0[1].string, accountId: $0[2].string ?? "", scopes: strings($0[3]),
+                         authorizedAt: $0[4].string ?? "")
+        }
+    }
+
+    public static func accessTokens(accountId: String, _ c: Connection) throws -> [AccessTokenView] {
+        try c.rows("SELECT token_id, name, scopes, created_at FROM access_tokens WHERE account_id = ?1 ORDER BY created_at, token_id",
+                   [.text(accountId)]).map {
+            AccessTokenView(id: $0[0].string ?? "", name: $0[1].string ?? "", scopes: strings($0[2]), createdAt: $0[3].string ?? "")
+        }
+    }
+
+    /// Endpoints of an app (`appId` set) or an account's own (`appId` nil).
+    public static func webhookEndpoints(appId: String?, ownerId: String, _ c: Connection) throws -> [WebhookEndpointView] {
+        let (clause, value) = appId.map { ("app_id = ?1", $0) } ?? ("app_id IS NULL AND owner_id = ?1", ownerId)
+        return try c.rows("""
+            SELECT endpoint_id, app_id, owner_id, url, event_types, scopes, enabled, disabled_reason, created_at, updated_at,
+                   previous_secret_expires_at
+            FROM webhook_endpoints WHERE \(clause) ORDER BY created_at, endpoint_id
+            """, [.text(value)]).map {
+            WebhookEndpointView(id: $0[0].string ?? "", appId: $0[1].string, ownerId: $0[2].string ?? "", url: $0[3].string ?? "",
+                                eventTypes: strings($0[4]), scopes: strings($0[5]), enabled: ($0[6].int64 ?? 0) != 0,
+                                disabledReason: $0[7].string, createdAt: $0[8].string ?? "", updatedAt: $0[9].string ?? "",
+                                previousSecretExpiresAt: $0[10].string)
+        }
+    }
+}
+
+extension ReadModels {
+    public static func webhookEndpoint(id: String, _ c: Connection) throws -> WebhookEndpointView? {
+        try c.rows("""
+            SELECT endpoint_id, app_id, owner_id, url, event_types, scopes, enabled, disabled_reason, created_at, updated_at,
+                   previous_secret_expires_at
+            FROM webhook_endpoints WHERE endpoint_id = ?1
+            """, [.text(id)]).first.map {
+            WebhookEndpointView(id: $0[0].string ?? "", appId: $0[1].string, ownerId: $0[2].string ?? "", url: $0[3].string ?? "",
+                                eventTypes: strings($0[4]), scopes: strings($0[5]), enabled: ($0[6].int64 ?? 0) != 0,
+                                disabledReason: $0[7].string, createdAt: $0[8].string ?? "", updatedAt: $0[9].string ?? "",
+                                previousSecretExpiresAt: $0[10].string)
+        }
+    }
+}

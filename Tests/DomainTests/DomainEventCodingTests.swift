@@ -49,9 +49,20 @@ struct DomainEventCodingTests {
         case .adCreated: return "adCreated"
         case .adBreakStarted: return "adBreakStarted"
         case .adImpression: return "adImpression"
+        case .appRegistered: return "appRegistered"
+        case .appAuthorized: return "appAuthorized"
+        case .appRevoked: return "appRevoked"
+        case .accessTokenCreated: return "accessTokenCreated"
+        case .accessTokenRevoked: return "accessTokenRevoked"
+        case .webhookEndpointCreated: return "webhookEndpointCreated"
+        case .webhookEndpointUpdated: return "webhookEndpointUpdated"
+        case .webhookEndpointDisabled: return "webhookEndpointDisabled"
+        case .webhookEndpointEnabled: return "webhookEndpointEnabled"
+        case .webhookEndpointDeleted: return "webhookEndpointDeleted"
+        case .webhookSecretRotated: return "webhookSecretRotated"
         }
     }
-    static let caseCount = 41
+    static let caseCount = 52
 
     static let awkward = "quote \" backslash \\ slash / tab\t nl\n nul\u{0} é 😀 \u{2028} end"
 
@@ -122,6 +133,23 @@ struct DomainEventCodingTests {
         .adCreated(AdCreated(adId: "ad_1", name: awkward, durationMs: 15_000, media: "https://ads.example/a.mp4")),
         .adBreakStarted(AdBreakStarted(breakId: "brk_1", channelId: "chn_1", streamId: "str_1", adId: "ad_1", durationMs: 15_000, by: nil, at: t0)),
         .adImpression(AdImpression(breakId: "brk_1", channelId: "chn_1", streamId: "str_1", adId: "ad_1", sessionId: "ses_1", viewerId: nil)),
+        .appRegistered(AppRegistered(appId: "app_1", ownerId: "acc_1", name: awkward, redirectUris: ["https://a.example/cb", "http://127.0.0.1/cb"],
+                                     scopes: ["chat:read", "gifts:read"], clientType: "confidential")),
+        .appAuthorized(AppAuthorization(appId: "app_1", accountId: "acc_2", scopes: ["gifts:read"])),
+        .appRevoked(AppAuthorization(appId: "app_1", accountId: "acc_2", scopes: [])),
+        .accessTokenCreated(AccessTokenChanged(tokenId: "pat_1", accountId: "acc_1", name: awkward, scopes: ["events:read"])),
+        .accessTokenRevoked(AccessTokenChanged(tokenId: "pat_1", accountId: "acc_1", name: "bot", scopes: ["events:read"])),
+        .webhookEndpointCreated(WebhookEndpointChanged(endpointId: "whe_1", appId: nil, ownerId: "acc_1", url: "https://h.example/x?a=1",
+                                                       eventTypes: ["*"], scopes: ["gifts:read"], enabled: true, reason: nil)),
+        .webhookEndpointUpdated(WebhookEndpointChanged(endpointId: "whe_1", appId: "app_1", ownerId: "acc_1", url: "https://h.example/",
+                                                       eventTypes: ["chat.*", "gift.sent"], scopes: ["chat:read"], enabled: true, reason: nil)),
+        .webhookEndpointDisabled(WebhookEndpointChanged(endpointId: "whe_1", appId: "app_1", ownerId: "acc_1", url: "https://h.example/",
+                                                        eventTypes: ["*"], scopes: [], enabled: false, reason: "gone")),
+        .webhookEndpointEnabled(WebhookEndpointChanged(endpointId: "whe_1", appId: nil, ownerId: "acc_1", url: "https://h.example/",
+                                                       eventTypes: ["*"], scopes: [], enabled: true, reason: "manual")),
+        .webhookEndpointDeleted(WebhookEndpointChanged(endpointId: "whe_1", appId: nil, ownerId: "acc_1", url: "https://h.example/",
+                                                       eventTypes: ["*"], scopes: [], enabled: false, reason: "deleted")),
+        .webhookSecretRotated(WebhookSecretRotated(endpointId: "whe_1", appId: "app_1", ownerId: "acc_1", previousSecretExpiresAt: t0)),
     ]
     static let t0 = Timestamp(milliseconds: 1_767_225_600_123)
     static let t1 = Timestamp(milliseconds: 1_769_817_600_123)

@@ -47,6 +47,16 @@ public enum Command: Sendable, Equatable {
     // Ads.
     case createAd(CreateAd)
     case startAdBreak(StartAdBreak)
+
+    case registerApp(RegisterApp)
+    case authorizeApp(AuthorizeApp)
+    case revokeApp(RevokeApp)
+    case createAccessToken(CreateAccessToken)
+    case revokeAccessToken(RevokeAccessToken)
+    case createWebhookEndpoint(CreateWebhookEndpoint)
+    case updateWebhookEndpoint(UpdateWebhookEndpoint)
+    case rotateWebhookSecret(RotateWebhookSecret)
+    case deleteWebhookEndpoint(DeleteWebhookEndpoint)
 }
 
 public struct PostChatMessage: Sendable, Equatable {

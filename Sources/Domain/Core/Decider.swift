@@ -41,6 +41,15 @@ public enum Decider {
         case .votePoll(let c): return try decideVote(c, state, now)
         case .createAd(let c): return try decideCreateAd(c, state)
         case .startAdBreak(let c): return try decideStartAdBreak(c, state, now)
+        case .registerApp(let c): return try decideRegisterApp(c, state)
+        case .authorizeApp(let c): return try decideAuthorizeApp(c, state)
+        case .revokeApp(let c): return try decideRevokeApp(c, state)
+        case .createAccessToken(let c): return try decideCreateAccessToken(c, state)
+        case .revokeAccessToken(let c): return try decideRevokeAccessToken(c, state)
+        case .createWebhookEndpoint(let c): return try decideCreateEndpoint(c, state)
+        case .updateWebhookEndpoint(let c): return try decideUpdateEndpoint(c, state)
+        case .rotateWebhookSecret(let c): return try decideRotateSecret(c, state)
+        case .deleteWebhookEndpoint(let c): return try decideDeleteEndpoint(c, state)
         }
     }
 

@@ -16,6 +16,9 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case rateLimited(String, retryAfterSeconds: Int64)
     case unknownMessage(String)
     case unknownPoll(String)
+    case unknownApp(String)
+    case unknownToken(String)
+    case unknownEndpoint(String)
 
     /// A coarse class for mapping to transport status codes.
     public enum Kind: Sendable { case invalid, notFound, forbidden, conflict, unprocessable, tooMany }
@@ -23,7 +26,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     public var kind: Kind {
         switch self {
         case .invalid: return .invalid
-        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout, .unknownMessage, .unknownPoll: return .notFound
+        case .unknownAccount, .unknownChannel, .unknownGift, .unknownPayout, .unknownMessage, .unknownPoll, .unknownApp, .unknownToken,
+             .unknownEndpoint: return .notFound
         case .forbidden, .accountSuspended: return .forbidden
         case .handleTaken, .slugTaken, .conflict: return .conflict
         case .insufficientTokens, .insufficientEarnings: return .unprocessable
@@ -46,6 +50,9 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownPayout(let payout): return "no payout '\(payout)'"
         case .unknownMessage(let message): return "no chat message '\(message)' in this channel"
         case .unknownPoll(let poll): return "no poll '\(poll)'"
+        case .unknownApp(let app): return "no app '\(app)'"
+        case .unknownToken(let token): return "no personal access token '\(token)' of this account"
+        case .unknownEndpoint(let endpoint): return "no webhook endpoint '\(endpoint)' of this app or account"
         case .rateLimited(let reason, let seconds): return "\(reason); try again in \(seconds) s"
         case .insufficientEarnings(let earnings, let needed): return "insufficient earnings: \(earnings) tokens can be paid out, this needs \(needed)"
         }

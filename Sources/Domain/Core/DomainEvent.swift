@@ -44,6 +44,17 @@ public enum DomainEvent: Sendable, Equatable {
     case adCreated(AdCreated)
     case adBreakStarted(AdBreakStarted)
     case adImpression(AdImpression)
+    case appRegistered(AppRegistered)
+    case appAuthorized(AppAuthorization)
+    case appRevoked(AppAuthorization)
+    case accessTokenCreated(AccessTokenChanged)
+    case accessTokenRevoked(AccessTokenChanged)
+    case webhookEndpointCreated(WebhookEndpointChanged)
+    case webhookEndpointUpdated(WebhookEndpointChanged)
+    case webhookEndpointDisabled(WebhookEndpointChanged)
+    case webhookEndpointEnabled(WebhookEndpointChanged)
+    case webhookEndpointDeleted(WebhookEndpointChanged)
+    case webhookSecretRotated(WebhookSecretRotated)
 
     /// Every type this build can emit, with its current schema version.
     public static let catalog: [(type: String, schema: Int)] = [
@@ -82,6 +93,17 @@ public enum DomainEvent: Sendable, Equatable {
         ("ad.created", 1),
         ("ad.break_started", 1),
         ("ad.impression", 1),
+        ("app.registered", 1),
+        ("app.authorized", 1),
+        ("app.revoked", 1),
+        ("access_token.created", 1),
+        ("access_token.revoked", 1),
+        ("webhook.endpoint_created", 1),
+        ("webhook.endpoint_updated", 1),
+        ("webhook.endpoint_disabled", 1),
+        ("webhook.endpoint_enabled", 1),
+        ("webhook.endpoint_deleted", 1),
+        ("webhook.endpoint_secret_rotated", 1),
     ]
 
     public var type: String {
@@ -127,6 +149,17 @@ public enum DomainEvent: Sendable, Equatable {
         case .adCreated: return "ad.created"
         case .adBreakStarted: return "ad.break_started"
         case .adImpression: return "ad.impression"
+        case .appRegistered: return "app.registered"
+        case .appAuthorized: return "app.authorized"
+        case .appRevoked: return "app.revoked"
+        case .accessTokenCreated: return "access_token.created"
+        case .accessTokenRevoked: return "access_token.revoked"
+        case .webhookEndpointCreated: return "webhook.endpoint_created"
+        case .webhookEndpointUpdated: return "webhook.endpoint_updated"
+        case .webhookEndpointDisabled: return "webhook.endpoint_disabled"
+        case .webhookEndpointEnabled: return "webhook.endpoint_enabled"
+        case .webhookEndpointDeleted: return "webhook.endpoint_deleted"
+        case .webhookSecretRotated: return "webhook.endpoint_secret_rotated"
         }
     }
 
@@ -176,6 +209,17 @@ public enum DomainEvent: Sendable, Equatable {
         case .adCreated: return Streams.ads
         case .adBreakStarted(let e): return Streams.channel(e.channelId)
         case .adImpression(let e): return Streams.channel(e.channelId)
+        case .appRegistered(let e): return Streams.app(e.appId)
+        case .appAuthorized(let e): return Streams.app(e.appId)
+        case .appRevoked(let e): return Streams.app(e.appId)
+        case .accessTokenCreated(let e): return Streams.account(e.accountId)
+        case .accessTokenRevoked(let e): return Streams.account(e.accountId)
+        case .webhookEndpointCreated(let e): return Streams.app(e.appId ?? e.ownerId)
+        case .webhookEndpointUpdated(let e): return Streams.app(e.appId ?? e.ownerId)
+        case .webhookEndpointDisabled(let e): return Streams.app(e.appId ?? e.ownerId)
+        case .webhookEndpointEnabled(let e): return Streams.app(e.appId ?? e.ownerId)
+        case .webhookEndpointDeleted(let e): return Streams.app(e.appId ?? e.ownerId)
+        case .webhookSecretRotated(let e): return Streams.app(e.appId ?? e.ownerId)
         }
     }
 
@@ -223,6 +267,17 @@ public enum DomainEvent: Sendable, Equatable {
         case .adCreated(let e): return try JSONEncoding.encode(e)
         case .adBreakStarted(let e): return try JSONEncoding.encode(e)
         case .adImpression(let e): return try JSONEncoding.encode(e)
+        case .appRegistered(let e): return try JSONEncoding.encode(e)
+        case .appAuthorized(let e): return try JSONEncoding.encode(e)
+        case .appRevoked(let e): return try JSONEncoding.encode(e)
+        case .accessTokenCreated(let e): return try JSONEncoding.encode(e)
+        case .accessTokenRevoked(let e): return try JSONEncoding.encode(e)
+        case .webhookEndpointCreated(let e): return try JSONEncoding.encode(e)
+        case .webhookEndpointUpdated(let e): return try JSONEncoding.encode(e)
+        case .webhookEndpointDisabled(let e): return try JSONEncoding.encode(e)
+        case .webhookEndpointEnabled(let e): return try JSONEncoding.encode(e)
+        case .webhookEndpointDeleted(let e): return try JSONEncoding.encode(e)
+        case .webhookSecretRotated(let e): return try JSONEncoding.encode(e)
         }
     }
 
@@ -276,6 +331,17 @@ public enum DomainEvent: Sendable, Equatable {
         case "ad.created": return .adCreated(try d(AdCreated.self))
         case "ad.break_started": return .adBreakStarted(try d(AdBreakStarted.self))
         case "ad.impression": return .adImpression(try d(AdImpression.self))
+        case "app.registered": return .appRegistered(try d(AppRegistered.self))
+        case "app.authorized": return .appAuthorized(try d(AppAuthorization.self))
+        case "app.revoked": return .appRevoked(try d(AppAuthorization.self))
+        case "access_token.created": return .accessTokenCreated(try d(AccessTokenChanged.self))
+        case "access_token.revoked": return .accessTokenRevoked(try d(AccessTokenChanged.self))
+        case "webhook.endpoint_created": return .webhookEndpointCreated(try d(WebhookEndpointChanged.self))
+        case "webhook.endpoint_updated": return .webhookEndpointUpdated(try d(WebhookEndpointChanged.self))
+        case "webhook.endpoint_disabled": return .webhookEndpointDisabled(try d(WebhookEndpointChanged.self))
+        case "webhook.endpoint_enabled": return .webhookEndpointEnabled(try d(WebhookEndpointChanged.self))
+        case "webhook.endpoint_deleted": return .webhookEndpointDeleted(try d(WebhookEndpointChanged.self))
+        case "webhook.endpoint_secret_rotated": return .webhookSecretRotated(try d(WebhookSecretRotated.self))
         case "gift.sent":
             // The hot path of replay: the writer's own form straight from the bytes, else parse
             // once and read the members directly (which also reports what is wrong).

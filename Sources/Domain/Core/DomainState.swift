@@ -69,6 +69,8 @@ public struct DomainState: Sendable, Equatable {
     /// stream → its current or last ad break.
     public var adBreaks: [String: AdBreakState] = [:]
     public var adBreakCount = 0
+    /// Apps, grants, personal access tokens and webhook endpoints.
+    public var integrations = IntegrationState()
 
     public init() {}
 
@@ -195,6 +197,15 @@ public struct DomainState: Sendable, Equatable {
              .chatModeratorAdded, .chatModeratorRemoved, .pollOpened, .pollVoted, .pollClosed, .adCreated, .adBreakStarted,
              .adImpression:
             applyEngagement(event)
+        case .appRegistered, .appAuthorized, .appRevoked, .accessTokenCreated, .accessTokenRevoked, .webhookEndpointCreated,
+             .webhookEndpointUpdated, .webhookEndpointDisabled, .webhookEndpointEnabled, .webhookEndpointDeleted, .webhookSecretRotated:
+            integrations.apply(event)
+            switch event {
+            case .appRegistered(let e): usedIds.insert(e.appId)
+            case .accessTokenCreated(let e): usedIds.insert(e.tokenId)
+            case .webhookEndpointCreated(let e): usedIds.insert(e.endpointId)
+            default: break
+            }
         }
     }
 

@@ -68,6 +68,8 @@ public enum Streams {
     public static func earnings(_ creatorId: String) -> String { "earnings-" + creatorId }
     public static func chat(_ channelId: String) -> String { "chat-" + channelId }
     public static func poll(_ id: String) -> String { "poll-" + id }
+    /// An app's registrations, grants and webhook endpoints (an account's own endpoints use its id).
+    public static func app(_ id: String) -> String { "app-" + id }
     /// The platform's ad inventory is one stream.
     public static let ads = "ads"
 }

@@ -91,7 +91,9 @@ public struct AuditLedger: Sendable {
              .channelStreamKeyRotated, .streamStarted, .streamEnded, .viewerJoined, .viewerDisconnected, .viewerReconnected,
              .viewerLeft, .billingStopped, .channelSubscriptionTiersSet, .subscriptionRenewalFailed, .subscriptionCanceled,
              .subscriptionExpired, .chatMessagePosted, .chatMessageDeleted, .chatUserBanned, .chatUserUnbanned, .chatSettingsChanged,
-             .chatModeratorAdded, .chatModeratorRemoved, .pollOpened, .pollVoted, .pollClosed, .adCreated, .adBreakStarted, .adImpression:
+             .chatModeratorAdded, .chatModeratorRemoved, .pollOpened, .pollVoted, .pollClosed, .adCreated, .adBreakStarted, .adImpression,
+             .appRegistered, .appAuthorized, .appRevoked, .accessTokenCreated, .accessTokenRevoked, .webhookEndpointCreated,
+             .webhookEndpointUpdated, .webhookEndpointDisabled, .webhookEndpointEnabled, .webhookEndpointDeleted, .webhookSecretRotated:
             break
         }
         // held tracks Σ balances + Σ earnings + pending payouts incrementally; conservation must hold after each event.

@@ -44,7 +44,7 @@ struct ChatRoutes: Sendable {
             return try jsonResponse(History(messages: messages, nextBefore: messages.count == limit ? messages.last?.seq : nil))
         }
         router.post("channels/:slug/chat/messages") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .chatWrite)
             let body = try await request.decodeJSON(PostBody.self, limit: deps.config.maxBodyBytes)
             let channel = try await channels.channel(context)
             let (recorded, event, _) = try await sender.sendForEvent(
@@ -55,7 +55,7 @@ struct ChatRoutes: Sendable {
                                                     text: e.text, at: e.at.rfc3339, deleted: false), status: .created)
         }
         router.delete("channels/:slug/chat/messages/:id") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .moderationWrite)
             let channel = try await channels.channel(context)
             let bytes = try await request.bodyBytes(limit: deps.config.maxBodyBytes)
             let reason = bytes.isEmpty ? nil : try decodeStrict(ReasonBody.self, bytes, request).reason
@@ -65,7 +65,7 @@ struct ChatRoutes: Sendable {
             return Response(status: .noContent)
         }
         router.post("channels/:slug/chat/bans") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .moderationWrite)
             let body = try await request.decodeJSON(BanBody.self, limit: deps.config.maxBodyBytes)
             let channel = try await channels.channel(context)
             let target = try await account(handle: body.handle)
@@ -91,7 +91,7 @@ struct ChatRoutes: Sendable {
             return try jsonResponse(bans.first, status: .created)
         }
         router.delete("channels/:slug/chat/bans/:handle") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .moderationWrite)
             let channel = try await channels.channel(context)
             let target = try await account(handle: context.parameters.get("handle") ?? "")
             _ = try await sender.send(.unbanChatUser(UnbanChatUser(channelId: channel.id, userId: target.id, actorId: principal.id, reason: "")),
@@ -99,7 +99,7 @@ struct ChatRoutes: Sendable {
             return Response(status: .noContent)
         }
         router.get("channels/:slug/chat/bans") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .moderationWrite)
             let channel = try await channels.channel(context)
             guard try await isModerator(principal, channel) else { throw Problem.forbidden("only the chat's moderators see its bans") }
             return try jsonResponse(Bans(bans: try deps.readModels.withConnection {
@@ -114,7 +114,7 @@ struct ChatRoutes: Sendable {
             return try jsonResponse(settings)
         }
         router.patch("channels/:slug/chat/settings") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .moderationWrite)
             let body = try await request.decodeJSON(SettingsBody.self, limit: deps.config.maxBodyBytes)
             let channel = try await channels.channel(context)
             _ = try await sender.send(.changeChatSettings(ChangeChatSettings(channelId: channel.id, actorId: principal.id, slowModeSeconds: body.slowModeSeconds,
@@ -125,7 +125,7 @@ struct ChatRoutes: Sendable {
         }
         for (method, moderator) in [(HTTPRequest.Method.put, true), (.delete, false)] {
             router.on("channels/:slug/chat/moderators/:handle", method: method) { request, context in
-                let principal = try await auth.required(request)
+                let principal = try await auth.required(request, .moderationWrite)
                 let channel = try await channels.channel(context)
                 let target = try await account(handle: context.parameters.get("handle") ?? "")
                 _ = try await sender.send(.setChatModerator(SetChatModerator(channelId: channel.id, userId: target.id, actorId: principal.id,

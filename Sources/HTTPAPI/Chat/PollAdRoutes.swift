@@ -19,7 +19,7 @@ struct PollRoutes: Sendable {
 
     func add(to router: RouterGroup<APIContext>) {
         router.post("channels/:slug/polls") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .moderationWrite)
             let body = try await request.decodeJSON(OpenBody.self, limit: deps.config.maxBodyBytes)
             let channel = try await channels.channel(context)
             let pollId = deps.ids.next("pol")
@@ -34,7 +34,7 @@ struct PollRoutes: Sendable {
         }
         router.get("polls/:id") { _, context in try jsonResponse(try await poll(context.parameters.get("id") ?? "")) }
         router.post("polls/:id/votes") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .chatWrite)
             let body = try await request.decodeJSON(VoteBody.self, limit: deps.config.maxBodyBytes)
             let id = context.parameters.get("id") ?? ""
             _ = try await sender.send(.votePoll(VotePoll(pollId: id, voterId: principal.id, option: body.option)),
@@ -89,7 +89,7 @@ struct AdRoutes: Sendable {
             })
         }
         router.post("channels/:slug/ad-breaks") { request, context in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .moderationWrite)
             let channel = try await channels.channel(context)
             let appended = try await sender.send(.startAdBreak(StartAdBreak(breakId: deps.ids.next("brk"), channelId: channel.id, actorId: principal.id)),
                                                  actor: principal.id, request: request, context: context)

@@ -40,7 +40,7 @@ struct PaymentRoutes: Sendable {
     func add(to router: RouterGroup<APIContext>) {
         router.get("wallet/packages") { _, _ in try jsonResponse(Packages(packages: deps.config.domain.tokenPackages)) }
         router.post("wallet/checkout") { request, _ in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .walletWrite)
             let body = try await request.decodeJSON(CheckoutBody.self, limit: deps.config.maxBodyBytes)
             guard let package = deps.config.domain.package(id: body.package) else {
                 throw Problem(.unprocessableContent, "invalid-value", "Invalid value",
@@ -54,7 +54,7 @@ struct PaymentRoutes: Sendable {
                 mode: "payment", client_reference_id: principal.id, metadata: ["package": package.id], line_items: [item])))
         }
         router.get("wallet/purchases") { request, _ in
-            let principal = try await auth.required(request)
+            let principal = try await auth.required(request, .walletRead)
             try await deps.consistentRead()
             return try jsonResponse(Purchases(purchases: try deps.readModels.withConnection { try ReadModels.purchases(accountId: principal.id, $0) }))
         }

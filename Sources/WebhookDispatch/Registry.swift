@@ -1,0 +1,82 @@
+import Domain
+import MarqueeCore
+import Webhooks
+
+/// What the dispatcher knows of endpoints, apps and grants at its enqueue cursor, evolved from
+/// the log in order: so an event goes to the endpoints that were entitled to it when it was
+/// committed. Pure: secrets come in through `secretsChanged`.
+struct Registry {
+    struct Endpoint {
+        var state: WebhookEndpointState
+        var filter: EventTypeFilter?
+        var url: WebhookURL?
+    }
+
+    private(set) var integrations = IntegrationState()
+    private(set) var index = AudienceIndex()
+    private(set) var endpoints: [String: Endpoint] = [:]
+    let knownTypes: Set<String>
+
+    init(knownTypes: Set<String>) { self.knownTypes = knownTypes }
+
+    /// The event types the registry learns from (what a start-up scan reads).
+    static let relevantTypes = [
+        "account.registered", "account.role_changed", "channel.created", "stream.started", "viewer.joined", "subscription.started",
+        "app.registered", "app.authorized", "app.revoked", "webhook.endpoint_created", "webhook.endpoint_updated",
+        "webhook.endpoint_disabled", "webhook.endpoint_enabled", "webhook.endpoint_deleted",
+    ]
+
+    mutating func apply(_ event: DomainEvent) {
+        index.apply(event)
+        integrations.apply(event)
+        switch event {
+        case .webhookEndpointCreated(let e), .webhookEndpointUpdated(let e), .webhookEndpointDisabled(let e), .webhookEndpointEnabled(let e):
+            guard let state = integrations.endpoints[e.endpointId] else { return }
+            endpoints[e.endpointId] = Endpoint(state: state, filter: try? EventTypeFilter(patterns: e.eventTypes, knownTypes: knownTypes),
+                                               url: try? WebhookURL(validating: e.url))
+        case .webhookEndpointDeleted(let e):
+            endpoints[e.endpointId] = nil
+        default:
+            break
+        }
+    }
+
+    func endpoint(_ id: String) -> Endpoint? { endpoints[id] }
+
+    var enabledEndpointIds: [String] { endpoints.values.filter { $0.state.enabled }.map(\.state.id) }
+
+    /// The enabled endpoints entitled to `event`: the type filter matches, and the owner's grant
+    /// (for an app: the grant of an account the event concerns, or the app owner's own)
+    /// covers the event's scope and channel.
+    func recipients(of event: DomainEvent, only: String? = nil) -> [String] {
+        var out: [String] = []
+        for endpoint in endpoints.values where endpoint.state.enabled && (only == nil || only == endpoint.state.id) {
+            guard endpoint.filter?.matches(event.type) == true, entitled(endpoint.state, event) else { continue }
+            out.append(endpoint.state.id)
+        }
+        return out.sorted()
+    }
+
+    func entitled(_ endpoint: WebhookEndpointState, _ event: DomainEvent) -> Bool {
+        let limit = Set(endpoint.scopes)
+        guard let appId = endpoint.appId else {
+            return index.visible(event, to: Grant(accountId: endpoint.ownerId, isAdmin: index.admins.contains(endpoint.ownerId), scopes: limit))
+        }
+        guard let app = integrations.apps[appId] else { return false }
+        let appScopes = Set(app.scopes).intersection(limit)
+        // The app acts as its owner (client credentials) with its registered scopes.
+        if index.visible(event, to: Grant(accountId: app.ownerId, isAdmin: index.admins.contains(app.ownerId), scopes: appScopes)) {
+            return true
+        }
+        let audience = index.audience(of: event)
+        var candidates = audience.parties
+        if let channel = audience.channelId, let owner = index.channelOwner[channel] { candidates.append(owner) }
+        candidates += index.admins
+        for account in candidates {
+            guard let granted = integrations.grant(app: appId, account: account) else { continue }
+            let grant = Grant(accountId: account, isAdmin: index.admins.contains(account), scopes: appScopes.intersection(granted))
+            if index.visible(event, to: grant) { return true }
+        }
+        return false
+    }
+}

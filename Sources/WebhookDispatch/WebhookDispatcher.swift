@@ -1,0 +1,457 @@
+import Domain
+import Engine
+import EventLog
+import Logging
+import MarqueeCore
+import Webhooks
+import SQLiteDB
+import Synchronization
+
+/// What the HTTP API asks of the dispatcher (`/api/v1/webhooks/endpoints/{id}/…`).
+public protocol WebhookManaging: Sendable {
+    /// Parses an endpoint URL and checks where it leads (SSRF rules); throws `WebhookInputError`.
+    func checkDestination(_ text: String) async throws -> WebhookURL
+    func counts(endpointId: String) async throws -> (pending: Int, delivered: Int, failed: Int)
+    func messages(endpointId: String, status: MessageStatus?, beforeSeq: Int64?, limit: Int) async throws -> [MessageRow]
+    /// nil when the endpoint has no such message.
+    func attempts(endpointId: String, messageId: String, limit: Int) async throws -> [AttemptRow]?
+    /// Queues the message again now; false when the endpoint has no such message.
+    func retry(endpointId: String, messageId: String) async throws -> Bool
+    /// Queues again every event from `fromSeq` (or committed at or after `since`) that the
+    /// endpoint is entitled to; returns how many.
+    func replay(endpointId: String, fromSeq: Int64?, since: Timestamp?) async throws -> Int
+}
+
+public struct DispatcherConfig: Sendable {
+    public var retry: RetryPolicy
+    public var timeout: Duration
+    /// Deliveries in flight per endpoint.
+    public var maxInFlight: Int
+    /// An endpoint whose every delivery failed for this long is disabled (`failing`).
+    public var disableAfterMillis: Int64
+    /// `MARQUEE_WEBHOOK_ALLOW`: destinations allowed despite the SSRF rules.
+    public var allow: [IPNetwork]
+    /// The most messages one replay may queue.
+    public var replayLimit: Int
+
+    public init(retry: RetryPolicy = .standard, timeout: Duration = .seconds(15), maxInFlight: Int = 8,
+                disableAfterMillis: Int64 = 5 * 86_400_000, allow: [IPNetwork] = [], replayLimit: Int = 100_000) {
+        self.retry = retry; self.timeout = timeout; self.maxInFlight = maxInFlight; self.disableAfterMillis = disableAfterMillis
+        self.allow = allow; self.replayLimit = replayLimit
+    }
+}
+
+/// The webhook dispatcher: a consumer of the log. It turns committed events into messages for
+/// the endpoints entitled to them (one transaction per batch with its cursor, in
+/// `webhooks.sqlite`), then delivers them with Standard Webhooks signatures, up to
+/// `maxInFlight` at a time per endpoint, retrying on the policy's schedule. Pending messages
+/// survive restarts; a crash can only cause a redelivery with the same `webhook-id`. It never
+/// blocks the writer or a request: it reads the log through its own connections and reaches
+/// the writer only to disable an endpoint.
+public final class WebhookDispatcher: WebhookManaging {
+    public typealias Disable = @Sendable (_ endpointId: String, _ reason: String) async -> Void
+
+    let core: DispatchCore
+    let logPool: ConnectionPool
+    let head: HeadWatcher
+    let client: WebhookClient
+    let destinations: DestinationGuard
+    let config: DispatcherConfig
+    let clock: any WallClock
+    let logger: Logger
+    let wakeup = Wakeup()
+
+    public init(storePath: String, logPath: String, head: HeadWatcher, config: DispatcherConfig, clock: any WallClock,
+                resolver: any HostResolving = SystemResolver(), disable: @escaping Disable, logger: Logger) throws {
+        let store = try DeliveryStore(path: storePath)
+        self.logPool = ConnectionPool.readOnly(path: logPath)
+        self.head = head
+        self.config = config
+        self.clock = clock
+        self.logger = logger
+        self.client = WebhookClient(timeout: config.timeout)
+        self.destinations = DestinationGuard(policy: AddressPolicy(allow: config.allow), resolver: resolver)
+        self.core = DispatchCore(store: store, logPool: logPool, config: config, clock: clock, disable: disable, logger: logger,
+                                 knownTypes: Set(DomainEvent.catalog.map(\.type)))
+    }
+
+    /// Follows the log and delivers until cancelled.
+    public func run() async throws {
+        try await core.load()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.follow() }
+            group.addTask { try await self.deliverLoop() }
+            try await group.next()
+            group.cancelAll()
+        }
+        try? await client.shutdown()
+    }
+
+    public func shutdown() async { try? await client.shutdown() }
+
+    /// Enqueue side: every committed event after the cursor becomes messages.
+    func follow() async throws {
+        while !Task.isCancelled {
+            let cursor = await core.cursor
+            if head.head > cursor {
+                if try await core.enqueue(through: head.head) { wakeup.signal() }
+                continue
+            }
+            await head.wait(after: cursor)
+            if Task.isCancelled { return }
+        }
+    }
+
+    /// Delivery side: starts due deliveries within each endpoint's limit, records results.
+    func deliverLoop() async throws {
+        // A discarding group: finished deliveries leave no result behind.
+        try await withThrowingDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let (jobs, nextDue) = try await core.pump()
+                for job in jobs {
+                    group.addTask {
+                        let result = await self.deliver(job)
+                        await self.core.finished(job, result)
+                        self.wakeup.signal()
+                    }
+                }
+                let now = clock.now().milliseconds
+                let waitMillis = min(max((nextDue?.milliseconds ?? now + 1000) - now, 1), 1000)
+                await wakeup.wait(timeout: .milliseconds(waitMillis))
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// One HTTP attempt: the event's body, signed with every live secret, to the checked address.
+    func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
+        let started = ContinuousClock.now
+        func elapsed() -> Int64 {
+            let d = ContinuousClock.now - started
+            return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        }
+        do {
+            guard let recorded = try logPool.withConnection({ try EventStore(connection: $0).event(seq: job.seq) }) else {
+                return DeliveryOutcome(statusCode: nil, latencyMillis: 0, excerpt: "", error: "event \(job.seq) is not in the log", retryAfter: nil)
+            }
+            let body = DeliveryFormat.body(seq: recorded.seq, type: recorded.type, recordedAt: recorded.recordedAt, data: recorded.data)
+            let address = try await destinations.check(job.url)
+            let timestamp = clock.now().milliseconds / 1000
+            let signature = WebhookSignature.header(id: job.messageId, timestamp: timestamp, body: body, secrets: job.secrets)
+            let response = try await client.post(url: job.url, pinned: address, headers: [
+                ("content-type", "application/json"),
+                ("user-agent", "Marquee-Webhooks/1"),
+                ("webhook-id", job.messageId),
+                ("webhook-timestamp", String(timestamp)),
+                ("webhook-signature", signature),
+            ], body: body)
+            return DeliveryOutcome(statusCode: response.statusCode, latencyMillis: response.latencyMillis, excerpt: response.excerpt,
+                                   error: nil, retryAfter: response.retryAfter)
+        } catch let error as WebhookInputError {
+            return DeliveryOutcome(statusCode: nil, latencyMillis: elapsed(), excerpt: "", error: "refused: \(error.description)", retryAfter: nil)
+        } catch {
+            return DeliveryOutcome(statusCode: nil, latencyMillis: elapsed(), excerpt: "", error: "\(error)", retryAfter: nil)
+        }
+    }
+
+    // MARK: WebhookManaging
+
+    public func checkDestination(_ text: String) async throws -> WebhookURL {
+        let url = try WebhookURL(validating: text)
+        _ = try await destinations.check(url)
+        return url
+    }
+
+    public func counts(endpointId: String) async throws -> (pending: Int, delivered: Int, failed: Int) {
+        try await core.counts(endpointId)
+    }
+
+    public func messages(endpointId: String, status: MessageStatus?, beforeSeq: Int64?, limit: Int) async throws -> [MessageRow] {
+        try await core.messages(endpointId, status, beforeSeq, limit)
+    }
+
+    public func attempts(endpointId: String, messageId: String, limit: Int) async throws -> [AttemptRow]? {
+        try await core.attempts(endpointId, messageId, limit)
+    }
+
+    public func retry(endpointId: String, messageId: String) async throws -> Bool {
+        let done = try await core.retry(endpointId, messageId)
+        if done { wakeup.signal() }
+        return done
+    }
+
+    public func replay(endpointId: String, fromSeq: Int64?, since: Timestamp?) async throws -> Int {
+        let count = try await core.replay(endpointId, fromSeq: fromSeq, since: since)
+        if count > 0 { wakeup.signal() }
+        return count
+    }
+}
+
+struct DeliveryJob: Sendable {
+    var endpointId: String
+    var seq: Int64
+    var messageId: String
+    /// Attempts made before this one.
+    var attempts: Int
+    var url: WebhookURL
+    var secrets: [WebhookSecret]
+}
+
+struct DeliveryOutcome: Sendable {
+    var statusCode: Int?
+    var latencyMillis: Int64
+    var excerpt: String
+    var error: String?
+    var retryAfter: String?
+    var succeeded: Bool { statusCode.map { (200..<300).contains($0) } ?? false }
+}
+
+/// The dispatcher's state, one actor so that `webhooks.sqlite` is used serially: the registry at
+/// the cursor, what is in flight, and the results waiting to be recorded in one transaction.
+actor DispatchCore {
+    let store: DeliveryStore
+    let logPool: ConnectionPool
+    let config: DispatcherConfig
+    let clock: any WallClock
+    let disable: WebhookDispatcher.Disable
+    let logger: Logger
+    var registry: Registry
+    private(set) var cursor: Int64 = 0
+    var inFlight: [String: Int] = [:]
+    var nextDue: [String: Timestamp] = [:]
+    var finishedResults: [(DeliveryJob, DeliveryOutcome, Timestamp)] = []
+    var disabling: Set<String> = []
+    var secrets: [String: [WebhookSecret]] = [:]
+    var secretsCheckedAt: [String: Timestamp] = [:]
+    var rng = SystemRandomNumberGenerator()
+
+    init(store: DeliveryStore, logPool: ConnectionPool, config: DispatcherConfig, clock: any WallClock,
+         disable: @escaping WebhookDispatcher.Disable, logger: Logger, knownTypes: Set<String>) {
+        self.store = store; self.logPool = logPool; self.config = config; self.clock = clock; self.disable = disable; self.logger = logger
+        self.registry = Registry(knownTypes: knownTypes)
+    }
+
+    /// The registry as of the cursor (a scan of the few event types it learns from).
+    func load() throws {
+        cursor = try store.cursor()
+        var fresh = registry
+        try logPool.withConnection { connection in
+            try EventStore(connection: connection).scan(after: 0, through: cursor, types: Registry.relevantTypes) { row in
+                if let event = try? DomainEvent.decode(type: row.type, schema: row.schema, data: row.data) { fresh.apply(event) }
+                return true
+            }
+        }
+        registry = fresh
+        let now = clock.now()
+        for id in registry.enabledEndpointIds { nextDue[id] = now }
+    }
+
+    /// Turns the events after the cursor (up to `head`, a page at a time) into messages.
+    /// Returns whether any message was created.
+    func enqueue(through head: Int64) throws -> Bool {
+        let page = try logPool.withConnection { connection in
+            try EventStore(connection: connection).events(after: cursor, through: head, limit: 2000)
+        }
+        guard let last = page.last else { return false }
+        var messages: [NewMessage] = []
+        for recorded in page {
+            guard let event = try? DomainEvent.decode(type: recorded.type, schema: recorded.schema, data: recorded.data) else { continue }
+            registry.apply(event)
+            // A new or rotated secret is read again before the next delivery.
+            if case .webhookEndpointCreated(let e) = event { secretsCheckedAt[e.endpointId] = nil }
+            if case .webhookSecretRotated(let e) = event { secretsCheckedAt[e.endpointId] = nil }
+            for id in registry.recipients(of: event) {
+                messages.append(NewMessage(endpointId: id, seq: recorded.seq, type: recorded.type))
+            }
+        }
+        let now = clock.now()
+        try store.enqueue(messages, cursor: last.seq, at: now)
+        cursor = last.seq
+        for message in messages { nextDue[message.endpointId] = now }
+        return !messages.isEmpty
+    }
+
+    /// Records finished attempts, then starts what is due within each endpoint's limit.
+    func pump() throws -> (jobs: [DeliveryJob], nextDue: Timestamp?) {
+        let now = clock.now()
+        try flush(now)
+        var jobs: [DeliveryJob] = []
+        for id in registry.enabledEndpointIds where !disabling.contains(id) {
+            guard let due = nextDue[id], due <= now else { continue }
+            let free = config.maxInFlight - (inFlight[id] ?? 0)
+            guard free > 0, let endpoint = registry.endpoint(id), let url = endpoint.url else { continue }
+            let pending = try store.due(endpointId: id, now: now, limit: free, excluding: [])
+            if !pending.isEmpty {
+                // A lease: not due again while in flight (after a crash, due again when it ends).
+                try store.lease(endpointId: id, seqs: pending.map(\.seq), until: now.adding(milliseconds: leaseMillis))
+            }
+            let keys = try secrets(for: id, now)
+            for message in pending {
+                jobs.append(DeliveryJob(endpointId: id, seq: message.seq, messageId: message.messageId, attempts: message.attempts,
+                                        url: url, secrets: keys))
+            }
+            inFlight[id, default: 0] += pending.count
+            nextDue[id] = try store.nextDue(endpointId: id)
+        }
+        let soonest = nextDue.filter { registry.endpoint($0.key)?.state.enabled == true && !disabling.contains($0.key) }.values.min()
+        return (jobs, soonest)
+    }
+
+    var leaseMillis: Int64 {
+        let t = config.timeout.components
+        return t.seconds * 1000 + t.attoseconds / 1_000_000_000_000_000 + 30_000
+    }
+
+    /// The endpoint's signing secrets (re-read at most every 10 s, and at once after a rotation).
+    func secrets(for id: String, _ now: Timestamp) throws -> [WebhookSecret] {
+        if let checked = secretsCheckedAt[id], now.milliseconds - checked.milliseconds < 10_000, let cached = secrets[id] { return cached }
+        let texts = try logPool.withConnection { try SecretStore.webhookSecrets(endpointId: id, now: now.rfc3339, $0) }
+        let keys = texts.compactMap(WebhookSecret.init)
+        secrets[id] = keys
+        secretsCheckedAt[id] = now
+        return keys
+    }
+
+    func finished(_ job: DeliveryJob, _ outcome: DeliveryOutcome) {
+        finishedResults.append((job, outcome, clock.now()))
+        inFlight[job.endpointId, default: 1] -= 1
+    }
+
+    /// Writes the finished attempts in one transaction and acts on what they say.
+    func flush(_ now: Timestamp) throws {
+        guard !finishedResults.isEmpty else { return }
+        let batch = finishedResults
+        finishedResults = []
+        var results: [AttemptResult] = []
+        var outcomeByEndpoint: [String: (succeeded: Bool, gone: Bool, at: Timestamp)] = [:]
+        for (job, outcome, at) in batch {
+            var next: Timestamp?
+            if !outcome.succeeded && outcome.statusCode != 410 {
+                let retryAfter = outcome.retryAfter.flatMap { RetryAfter.millis($0, now: at) }
+                if let delay = config.retry.delayMillis(afterFailedAttempt: job.attempts + 1, retryAfterMillis: retryAfter, using: &rng) {
+                    next = at.adding(milliseconds: delay)
+                }
+            }
+            results.append(AttemptResult(endpointId: job.endpointId, seq: job.seq, at: at, statusCode: outcome.statusCode,
+                                         latencyMillis: outcome.latencyMillis, responseExcerpt: outcome.excerpt, error: outcome.error,
+                                         succeeded: outcome.succeeded, nextAttemptAt: next))
+            var summary = outcomeByEndpoint[job.endpointId] ?? (false, false, at)
+            summary.succeeded = summary.succeeded || outcome.succeeded
+            summary.gone = summary.gone || outcome.statusCode == 410
+            summary.at = max(summary.at, at)
+            outcomeByEndpoint[job.endpointId] = summary
+            if let next { nextDue[job.endpointId] = min(nextDue[job.endpointId] ?? next, next) }
+        }
+        try store.record(results)
+        for (id, summary) in outcomeByEndpoint {
+            var health = try store.health(endpointId: id) ?? EndpointHealth(endpointId: id, failingSince: nil, lastSuccessAt: nil)
+            if summary.succeeded {
+                health.failingSince = nil
+                health.lastSuccessAt = summary.at
+            } else if health.failingSince == nil {
+                health.failingSince = summary.at
+            }
+            try store.setHealth(health)
+            if summary.gone {
+                requestDisable(id, "gone")
+            } else if let since = health.failingSince, summary.at.milliseconds - since.milliseconds >= config.disableAfterMillis {
+                requestDisable(id, "failing")
+            }
+        }
+    }
+
+    func requestDisable(_ id: String, _ reason: String) {
+        guard disabling.insert(id).inserted else { return }
+        logger.warning("disabling a webhook endpoint", metadata: ["endpoint": "\(id)", "reason": "\(reason)"])
+        let disable = self.disable
+        Task { await disable(id, reason) }
+    }
+
+    // MARK: API
+
+    func counts(_ id: String) throws -> (pending: Int, delivered: Int, failed: Int) { try store.counts(endpointId: id) }
+
+    func messages(_ id: String, _ status: MessageStatus?, _ before: Int64?, _ limit: Int) throws -> [MessageRow] {
+        try store.messages(endpointId: id, status: status, beforeSeq: before, limit: limit)
+    }
+
+    func attempts(_ id: String, _ messageId: String, _ limit: Int) throws -> [AttemptRow]? {
+        guard let row = try store.message(endpointId: id, messageId: messageId) else { return nil }
+        return try store.attempts(endpointId: id, seq: row.seq, limit: limit)
+    }
+
+    func retry(_ id: String, _ messageId: String) throws -> Bool {
+        guard let row = try store.message(endpointId: id, messageId: messageId) else { return false }
+        let now = clock.now()
+        guard try store.retryNow(endpointId: id, seq: row.seq, now: now) else { return false }
+        nextDue[id] = now
+        return true
+    }
+
+    /// Replays with today's entitlements (grants may have changed since).
+    func replay(_ id: String, fromSeq: Int64?, since: Timestamp?) throws -> Int {
+        guard registry.endpoint(id) != nil else { return 0 }
+        var start = (fromSeq ?? 1) - 1
+        if let since {
+            start = try logPool.withConnection { c in
+                (try c.scalarInt("SELECT MIN(seq) FROM events WHERE recorded_at >= ?1", [.text(since.rfc3339)])).map { $0 - 1 } ?? cursor
+            }
+        }
+        var messages: [NewMessage] = []
+        var after = max(0, start)
+        while after < cursor && messages.count < config.replayLimit {
+            let page = try logPool.withConnection { try EventStore(connection: $0).events(after: after, through: cursor, limit: 2000) }
+            guard let last = page.last else { break }
+            for recorded in page {
+                guard let event = try? DomainEvent.decode(type: recorded.type, schema: recorded.schema, data: recorded.data),
+                      !registry.recipients(of: event, only: id).isEmpty else { continue }
+                messages.append(NewMessage(endpointId: id, seq: recorded.seq, type: recorded.type))
+                if messages.count >= config.replayLimit { break }
+            }
+            after = last.seq
+        }
+        let now = clock.now()
+        let count = try store.replay(endpointId: id, messages: messages, now: now)
+        nextDue[id] = now
+        return count
+    }
+}
+
+/// A wake-up call between tasks: `signal` wakes the waiter, or the next `wait` returns at once.
+final class Wakeup: Sendable {
+    private let state = Mutex<(signaled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if let w = s.waiter { s.waiter = nil; return w }
+            s.signaled = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    func wait(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let now = self.state.withLock { s -> Bool in
+                        if s.signaled { s.signaled = false; return true }
+                        s.waiter = continuation
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
+            }
+            group.addTask {
+                // Also when cancelled (a signal came, or the task is being cancelled): the waiter
+                // must never be left hanging. A signal that lands after the waiter left only
+                // causes one extra pass.
+                try? await Task.sleep(for: timeout)
+                self.signal()
+            }
+            await group.next()
+            group.cancelAll()
+            await group.next()
+        }
+    }
+}
