@@ -33,8 +33,8 @@ test-deps:
 # A virtualenv keeps PyPI packages away from Debian's Python (PEP 668).
 python-deps:
 	@test -x $(VENV)/bin/python3 || python3 -m venv $(VENV)
-	@$(VENV)/bin/python3 -c 'import jsonschema, rfc3339_validator, openapi_spec_validator, yaml, aiortc, aioice, playwright' 2>/dev/null || \
-		$(VENV)/bin/pip install --quiet --disable-pip-version-check 'jsonschema>=4.18' rfc3339-validator 'openapi-spec-validator>=0.7' PyYAML 'aiortc>=1.9' playwright
+	@$(VENV)/bin/python3 -c 'import jsonschema, rfc3339_validator, openapi_spec_validator, yaml, aiortc, aioice, playwright, standardwebhooks' 2>/dev/null || \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check 'jsonschema>=4.18' rfc3339-validator 'openapi-spec-validator>=0.7' PyYAML 'aiortc>=1.9' playwright standardwebhooks
 
 bench:
 	$(SWIFT) build -c release --product marquee

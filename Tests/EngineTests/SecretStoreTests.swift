@@ -110,10 +110,26 @@ struct SecretStoreTests {
     @Test func migrateIsIdempotent() async throws {
         try await withTemporaryDirectory { dir in
             let store = try EventStore(path: dir + "/events.sqlite", writable: true)
-            try SecretStore.migrate(store.connection)
-            try SecretStore.migrate(store.connection)
-            #expect(try store.connection.scalarInt("SELECT count(*) FROM secret_migrations") == 1)
-            #expect(try SecretStore.passwordHash(accountId: "nobody", store.connection) == nil)
+            let db = store.connection
+            func versions() throws -> [Int64] {
+                try db.rows("SELECT version FROM secret_migrations ORDER BY version").compactMap { row in
+                    if case .integer(let version) = row.first { return version } else { return nil }
+                }
+            }
+            try SecretStore.migrate(db)
+            // The first run records every migration SecretStore has, numbered 1…n without gaps,
+            // however many there are (one per schema change; shipped ones never change).
+            let first = try versions()
+            #expect(!first.isEmpty, "the first migrate recorded no migration")
+            #expect(first == first.indices.map { Int64($0 + 1) }, "migrations recorded as \(first)")
+            // Tables of every migration exist (the second adds the OAuth ones): the rows are not empty promises.
+            for table in ["credentials", "sessions", "tokens", "oauth_codes", "oauth_families"] {
+                #expect(try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [.text(table)]) == 1,
+                        "no table \(table) after migrate")
+            }
+            try SecretStore.migrate(db)
+            #expect(try versions() == first, "a second migrate changed the recorded migrations")
+            #expect(try SecretStore.passwordHash(accountId: "nobody", db) == nil)
         }
     }
 }

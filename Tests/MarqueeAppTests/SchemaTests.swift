@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import MarqueeCore
 import Testing
+import Webhooks
 
 /// Every event type the code can emit, produced through the HTTP API, exported with the
 /// binary and validated by Tests/schema_check.py with Python's `jsonschema` (issue 2, item 7).
@@ -26,7 +27,10 @@ struct SchemaTests {
         defer { directory.remove() }
         let dataDir = try directory.directory("data")
         let clock = ManualClock()
-        try await LiveServer.runParts(config: LiveServer.economyConfig(dataDir: dataDir), clock: clock) { api, admin, parts in
+        var config = LiveServer.economyConfig(dataDir: dataDir)
+        // Webhook endpoints on 127.0.0.1 (refused as a destination unless allowed, like MARQUEE_WEBHOOK_ALLOW).
+        config.webhooks.allow = [try #require(IPNetwork(cidr: "127.0.0.1/32"))]
+        try await LiveServer.runParts(config: config, clock: clock) { api, admin, parts in
             let carol = try await api.account("carol", role: "creator")
             let victor = try await api.account("victor")
             _ = try await api.register("mod", role: "moderator", token: admin)                  // account.registered (moderator)
@@ -62,6 +66,8 @@ struct SchemaTests {
             expectProblem(try await api.post("/api/v1/admin/accounts/nobody/suspend", #"{"reason":"x"}"#, token: admin), 404, "not-found", "suspend nobody")
             // streams, viewers, minutes, purchases, subscriptions and payouts (issue 3)
             try await EconomyScenario.play(api, admin, parts, clock)
+            // apps, grants, personal access tokens and webhook endpoints (issue 4)
+            try await AppsAndWebhooksScenario.play(api)
         }
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
 
@@ -74,6 +80,14 @@ struct SchemaTests {
         for (type, _) in DomainEvent.catalog {
             #expect(exportedTypes.contains(type), "the test run produced no \(type) event")
         }
+        // schema_check.py checks streams of the types it knows; these are checked here.
+        for event in events {
+            guard let expected = AppsAndWebhooksScenario.expectedStream(event) else { continue }
+            #expect(event["stream"]?.string == expected, "seq \(event["seq"]?.int ?? 0) \(event["type"]?.string ?? "?") is on the wrong stream")
+        }
+        let endpointEvents = events.filter { $0["type"]?.string?.hasPrefix("webhook.") == true }
+        #expect(endpointEvents.contains { $0["data"]?["appId"]?.isNull == true }, "no event of a personal endpoint (appId null)")
+        #expect(endpointEvents.contains { $0["data"]?["appId"]?.string != nil }, "no event of an app's endpoint (appId set)")
 
         let script = Self.packageRoot.appendingPathComponent("Tests/schema_check.py").path
         try #require(FileManager.default.fileExists(atPath: script), "no \(script)")
