@@ -27,6 +27,8 @@ public struct APIConfig: Sendable {
     public var oauthAccessTTLSeconds: Int64 = 3600
     public var oauthRefreshTTLSeconds: Int64 = 30 * 86_400
     public var oauthCodeTTLSeconds: Int64 = 600
+    /// How often the realtime feed sends a keep-alive and checks its token again.
+    public var realtimeHeartbeatMillis: Int64 = 15_000
 
     public init(domain: DomainConfig, bcryptCost: UInt8 = 12, sessionTTLMillis: Int64 = 30 * 86_400_000, maxBodyBytes: Int = 64 * 1024,
                 stripeWebhookSecret: String? = nil) {

@@ -115,6 +115,7 @@ public enum MarqueeServer {
         var api = APIConfig(domain: config.domain, bcryptCost: config.bcryptCost, sessionTTLMillis: config.sessionTTLHours * 3_600_000,
                             stripeWebhookSecret: config.stripeWebhookSecret)
         api.oauthAccessTTLSeconds = config.oauthAccessTTLSeconds
+        api.realtimeHeartbeatMillis = config.realtimeHeartbeatMillis
         return api
     }
 

@@ -28,6 +28,8 @@ public struct ServerConfig: Sendable {
     public var webhooks = DispatcherConfig()
     /// `MARQUEE_OAUTH_ACCESS_TOKEN_SECONDS`: how long an OAuth access token lives (default 3600).
     public var oauthAccessTTLSeconds: Int64 = 3600
+    /// How often the realtime feed sends a keep-alive and checks its token again.
+    public var realtimeHeartbeatMillis: Int64 = 15_000
 
     public init(dataDir: String = "./data", httpHost: String = "0.0.0.0", httpPort: Int = 8080, adminPassword: String? = nil,
                 domain: DomainConfig = DomainConfig(), bcryptCost: UInt8 = 12, sessionTTLHours: Int64 = 720,

@@ -21,9 +21,6 @@ struct RealtimeRoutes: Sendable {
     let deps: APIDependencies
     var auth: Auth { Auth(deps: deps) }
 
-    /// How often the feed sends a keep-alive and checks that its token is still valid.
-    static let heartbeat: Duration = .seconds(15)
-
     struct Admission: Sendable {
         var filter: RealtimeHub.Filter
         var lastEventId: Int64?
@@ -107,7 +104,7 @@ struct RealtimeRoutes: Sendable {
         let hub = deps.realtime
         return Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.heartbeat)
+                try? await Task.sleep(for: .milliseconds(deps.config.realtimeHeartbeatMillis))
                 if Task.isCancelled { return }
                 do {
                     let principal = try await auth.principal(token: admission.token)

@@ -18,10 +18,18 @@ final class ChatSocket: Sendable {
     /// Connects and waits for the server's welcome; throws when the upgrade is refused.
     static func open(port: Int, slug: String, token: String? = nil, query: String = "",
                      sourceLocation: SourceLocation = #_sourceLocation) async throws -> ChatSocket {
+        let socket = try await connect(port: port, path: "/api/v1/channels/\(slug)/chat", token: token, query: query)
+        let welcome = try await socket.next("welcome", sourceLocation: sourceLocation)
+        #expect(welcome["type"]?.string == "welcome", sourceLocation: sourceLocation)
+        return socket
+    }
+
+    /// Any WebSocket route of the server (the realtime feed too); returns once the upgrade succeeded.
+    static func connect(port: Int, path: String, token: String? = nil, query: String = "") async throws -> ChatSocket {
         let socket = ChatSocket()
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer \(token)" }
-        let url = "ws://127.0.0.1:\(port)/api/v1/channels/\(slug)/chat\(query.isEmpty ? "" : "?" + query)"
+        let url = "ws://127.0.0.1:\(port)\(path)\(query.isEmpty ? "" : "?" + query)"
         let ready = AsyncStream<Result<Void, any Error>>.makeStream()
         let task = Task {
             do {
@@ -45,8 +53,6 @@ final class ChatSocket: Sendable {
             try result.get()
             break
         }
-        let welcome = try await socket.next("welcome", sourceLocation: sourceLocation)
-        #expect(welcome["type"]?.string == "welcome", sourceLocation: sourceLocation)
         return socket
     }
 
