@@ -5,7 +5,7 @@ import MarqueeApp
 /// `marquee bench writer|replay`: the numbers in BENCHMARKS.md (build with -c release first).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure the writer and replay beside raw SQLite (BENCHMARKS.md).",
-                                                    subcommands: [Writer.self, ReplayBench.self])
+                                                    subcommands: [Writer.self, ReplayBench.self, Webhooks.self])
 
     struct Writer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "writer", abstract: "Gift commands/s through the writer vs raw SQLite inserts.")
@@ -29,6 +29,22 @@ struct BenchCommand: AsyncParsableCommand {
             print(try Bench.rawInserts(path: dir + "/rawvfs.sqlite", rows: commands,
                                        options: .init(vfs: .coalescedWAL, autocheckpointPages: 1000)))
             print(try Bench.rawInserts(path: dir + "/rawwriter.sqlite", rows: commands, options: .writer))
+        }
+    }
+
+    struct Webhooks: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "webhooks",
+                                                        abstract: "Webhook deliveries/s and latency to a local receiver; the writer alone and while delivering.")
+        @Option(help: "A directory on the disk to measure.") var dir = "./bench-data"
+        @Option(help: "Webhook endpoints (all on one local receiver).") var endpoints = 10
+        @Option(help: "Gifts appended per second in the steady phase.") var rate = 200
+        @Option(help: "Seconds of the steady phase.") var seconds = 10
+        @Option(help: "Gift commands in each writer burst.") var burst = 20_000
+        @Option(help: "Concurrent callers in each writer burst.") var callers = 64
+
+        func run() async throws {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            print(try await WebhookBench.run(dir: dir, endpoints: endpoints, rate: rate, seconds: seconds, burst: burst, callers: callers))
         }
     }
 
