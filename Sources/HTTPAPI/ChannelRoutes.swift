@@ -81,7 +81,7 @@ struct ChannelRoutes: Sendable {
     }
 
     func show(_ request: Request, _ context: APIContext) async throws -> Response {
-        let principal = try await auth.optional(request)
+        let principal = try await auth.optional(request).flatMap { $0.has(.channelsWrite) ? $0 : nil }
         return try jsonResponse(try response(try await channel(context), for: principal))
     }
 

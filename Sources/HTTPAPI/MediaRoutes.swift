@@ -121,6 +121,8 @@ struct MediaRoutes: Sendable {
         case .paid:
             guard let principal else { throw Problem.unauthorized("this is a paid show: log in to watch") }
             if !(staff || (subscribed && channel.subscribersWatchPaidFree)) {
+                // Paying per minute spends the account's tokens: a token needs wallet:write.
+                guard principal.has(.walletWrite) else { throw Problem.insufficientScope(.walletWrite) }
                 let wallet = try deps.readModels.withConnection { try ReadModels.wallet(accountId: principal.id, $0) }
                 guard wallet.balance >= channel.pricePerMinute else {
                     throw Problem(.forbidden, "insufficient-tokens", "Insufficient tokens",

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import HTTPAPI
 import Hummingbird
@@ -7,7 +8,9 @@ import Testing
 import TestSupport
 
 /// `GET /api/openapi.yaml` serves the document in the repo, the document is a valid OpenAPI 3.1
-/// description (PyPI `openapi-spec-validator`), and every route the router registers is in it.
+/// description (PyPI `openapi-spec-validator`), every route the router registers is in it, and
+/// every operation declares its `x-marquee-scope`, with the `oauth2` scheme listing exactly
+/// `Scope.allCases` and their summaries. (`ScopeEnforcementTests` checks the handlers keep it.)
 @Suite("OpenAPI document", .timeLimit(.minutes(1)))
 struct OpenAPITests {
     static let document = SchemaTests.packageRoot.appendingPathComponent("Sources/HTTPAPI/openapi.yaml")
@@ -30,8 +33,13 @@ struct OpenAPITests {
         let python = SchemaTests.python()
         let probe = try await runProgram(python, ["-c", "import openapi_spec_validator, yaml"], scratch: directory.path)
         try #require(probe.status == 0, "\(python) lacks openapi-spec-validator / PyYAML (make python-deps installs them): \(probe.stderr)")
-        let check = try await runProgram(python, [script, Self.document.path, list], scratch: directory.path)
+        let scopes = directory.file("scopes.json")
+        let summaries = Dictionary(uniqueKeysWithValues: Scope.allCases.map { ($0.rawValue, $0.summary) })
+        try JSONEncoder().encode(summaries).write(to: URL(fileURLWithPath: scopes))
+        let check = try await runProgram(python, [script, Self.document.path, list, "--scopes", scopes], scratch: directory.path)
         #expect(check.status == 0, "openapi_check.py failed:\n\(check)")
+        let selfTest = try await runProgram(python, [script, "--self-test"], scratch: directory.path)
+        #expect(selfTest.status == 0, "openapi_check.py --self-test failed:\n\(selfTest)")
     }
 }
 

@@ -151,6 +151,53 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test func aSlowEndpointHoldsUpNoOtherAndOneThatOnlyFailsIsDisabled() async throws {
+        let directory = try TemporaryDirectory("webhooks-slow")
+        defer { directory.remove() }
+        // Every delivery to `slow` outlasts the timeout; `failing` answers 503 with Retry-After.
+        let fast = try await WebhookReceiver.start(in: directory, name: "fast")
+        let slow = try await WebhookReceiver.start(in: directory, name: "slow", arguments: ["--sleep-first", "1000", "--sleep-seconds", "5"])
+        let failing = try await WebhookReceiver.start(in: directory, name: "failing", arguments: ["--fail-first", "1000", "--status", "503",
+                                                                                                 "--retry-after", "1"])
+        defer { Task { await fast.stop(); await slow.stop(); await failing.stop() } }
+        var config = Self.config(try directory.directory("data"))
+        config.webhooks.disableAfterMillis = 1500
+        config.webhooks.timeout = .seconds(2)
+        try await LiveServer.runParts(config: config, clock: SystemWallClock()) { api, admin, _ in
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
+            let f = try await Self.createEndpoint(api, token: carol.token, url: fast.url, types: ["gift.sent"])
+            let s = try await Self.createEndpoint(api, token: carol.token, url: slow.url, types: ["gift.sent"])
+            let x = try await Self.createEndpoint(api, token: carol.token, url: failing.url, types: ["gift.sent"])
+            try fast.trust([f.secret]); try slow.trust([s.secret]); try failing.trust([x.secret])
+            try await api.grant("victor", 1000, admin: admin)
+            var seqs: Set<Int64> = []
+            let started = ContinuousClock.now
+            for _ in 0..<20 { seqs.insert(try await Self.gift(api, slug: "carol-live", token: victor.token)) }
+            try await fast.waitFor(seqs, timeout: .seconds(10))
+            let took = ContinuousClock.now - started
+            #expect(took < .seconds(3), "20 deliveries to a fast endpoint took \(took) beside a slow one")
+            // 20 messages wait for the slow endpoint, but only 8 are in flight until the first time out (2 s).
+            try await poll(timeout: .seconds(5), "the slow endpoint's first attempts") { slow.deliveries.count >= 8 }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(slow.deliveries.count == 8, "at most 8 in flight per endpoint: \(slow.deliveries.count)")
+
+            // Only failures for longer than the limit: disabled with reason `failing`.
+            try await poll(timeout: .seconds(15), "the failing endpoint to be disabled") {
+                let json = try (try await api.get("/api/v1/webhooks/endpoints/\(x.id)", token: carol.token)).json()
+                return json["endpoint"]?["disabledReason"]?.string == "failing"
+            }
+            // Retry-After: 1 honoured: at least about a second between attempts at one event.
+            let attempts = failing.deliveries.filter { $0.seq == seqs.min() }.map(\.receivedAt).sorted()
+            #expect(attempts.count >= 2, "\(attempts)")
+            for (a, b) in zip(attempts, attempts.dropFirst()) { #expect(b - a >= 0.9, "attempts \(attempts)") }
+            // A manual retry of one message of the slow endpoint is accepted; an unknown one is 404.
+            let rows = try (try await api.get("/api/v1/webhooks/endpoints/\(s.id)/messages", token: carol.token)).json()["messages"]?.array ?? []
+            let id = try #require(rows.first?["messageId"]?.string)
+            #expect(try await api.post("/api/v1/webhooks/endpoints/\(s.id)/messages/\(id)/retry", nil, token: carol.token).code == 202)
+            expectProblem(try await api.post("/api/v1/webhooks/endpoints/\(s.id)/messages/msg_nope_1/retry", nil, token: carol.token), 404)
+        }
+    }
+
     @Test func destinationsInPrivateRangesAreRefusedAtRegistrationAndAtDelivery() async throws {
         let directory = try TemporaryDirectory("webhooks-ssrf")
         defer { directory.remove() }

@@ -41,7 +41,7 @@ public enum Scope: String, CaseIterable, Sendable, Codable, Comparable {
         case .subscriptionsRead: return "See your subscriptions and your channels' subscribers"
         case .subscriptionsWrite: return "Subscribe to channels and cancel subscriptions with your tokens"
         case .walletRead: return "See your token balance, purchases and paid minutes"
-        case .walletWrite: return "Start token purchases"
+        case .walletWrite: return "Spend your tokens on paid shows and start token purchases"
         case .payoutsRead: return "See your earnings and payouts"
         case .payoutsWrite: return "Request payouts of your earnings"
         case .eventsRead: return "Follow your events live (realtime feed) and read your event history"

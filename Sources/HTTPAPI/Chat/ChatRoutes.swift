@@ -173,7 +173,7 @@ struct ChatRoutes: Sendable {
         let session = ws.request.uri.queryParameters.get("session").map { String($0) }
         let (id, stream) = deps.chatHub.register(channelId: channel.id, accountId: principal?.id, sessionId: session)
         defer { deps.chatHub.unregister(id) }
-        let welcome = Welcome(channelId: channel.id, accountId: principal?.id, canPost: principal != nil, head: deps.logHead.head)
+        let welcome = Welcome(channelId: channel.id, accountId: principal?.id, canPost: principal?.has(.chatWrite) ?? false, head: deps.logHead.head)
         try await outbound.write(.text(String(decoding: try JSONEncoding.encode(welcome, nulls: .explicit), as: UTF8.self)))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -211,6 +211,7 @@ struct ChatRoutes: Sendable {
         do {
             let message = try JSONDecoding.decode(Inbound.self, from: Array(text.utf8), rejectUnknownKeys: true)
             guard let principal else { return reply(client, 401, "log in to take part: connect with a session token") }
+            guard principal.has(.chatWrite) else { return reply(client, 403, "this token was not granted the scope 'chat:write'") }
             let command: Command
             switch message.type {
             case "message":

@@ -47,6 +47,13 @@ enum ResponseJSON: Sendable, Equatable, Decodable, CustomStringConvertible {
     var string: String? { if case .string(let v) = self { return v }; return nil }
     var int: Int64? { if case .int(let v) = self { return v }; return nil }
     var bool: Bool? { if case .bool(let v) = self { return v }; return nil }
+    var double: Double? {
+        switch self {
+        case .double(let v): return v
+        case .int(let v): return Double(v)
+        default: return nil
+        }
+    }
     var array: [ResponseJSON]? { if case .array(let v) = self { return v }; return nil }
     var object: [String: ResponseJSON]? { if case .object(let v) = self { return v }; return nil }
     var isNull: Bool { self == .null }

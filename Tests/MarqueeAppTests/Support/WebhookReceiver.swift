@@ -50,13 +50,15 @@ final class WebhookReceiver: @unchecked Sendable {
         var type: String?
         var seq: Int64?
         var payload: ResponseJSON?
+        var receivedAt: Double
     }
 
     var deliveries: [Delivery] {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return ((try? parseJSONLines(text)) ?? []).map { line in
             Delivery(id: line["id"]?.string ?? "", status: Int(line["status"]?.int ?? 0), valid: line["valid"]?.bool ?? false,
-                     type: line["type"]?.string, seq: line["seq"]?.int, payload: line["payload"])
+                     type: line["type"]?.string, seq: line["seq"]?.int, payload: line["payload"],
+                     receivedAt: line["receivedAt"]?.double ?? 0)
         }
     }
 
