@@ -49,11 +49,11 @@ let package = Package(
         // Events, commands, deciders and ledger rules: pure, clock-free.
         .target(name: "Domain", dependencies: ["MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // The write path: command envelopes, idempotency, the writer's handler over Domain.
-        .target(name: "Engine", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
+        .target(name: "Engine", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore", "OAuth"], swiftSettings: settings),
         // Read models derived from the log, rebuildable from position 0.
         .target(name: "Projections", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // OAuth 2.0 wire formats as values: form bodies, client credentials, PKCE, scopes, redirect URIs, the consent page.
-        .target(name: "OAuth", dependencies: ["EventLog"], swiftSettings: settings),
+        .target(name: "OAuth", dependencies: ["EventLog", "MarqueeCore"], swiftSettings: settings),
         // Webhooks: Standard Webhooks signing, SSRF rules, retry policy, the delivery store and HTTP client, the dispatcher.
         .target(
             name: "Webhooks",
@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "SFUTests", dependencies: [
             "SFU", "MediaWire", "MediaCrypto", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
-        .testTarget(name: "OAuthTests", dependencies: ["OAuth", "TestSupport", "EventLog"], swiftSettings: settings),
+        .testTarget(name: "OAuthTests", dependencies: ["OAuth", "TestSupport", "EventLog", "MarqueeCore"], swiftSettings: settings),
         .testTarget(name: "WebhooksTests", dependencies: [
             "Webhooks", "TestSupport", "SQLiteDB", "EventLog", "MarqueeCore",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),

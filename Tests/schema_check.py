@@ -52,6 +52,11 @@ SPLIT_TYPES = {"gift.sent", "minute.billed", "subscription.started", "subscripti
 
 # The stream of each type is "<prefix>-<data[field]>" (DomainEvent.stream in Swift).
 STREAM_OF_TYPE = {
+    "app.registered": ("app", "appId"),
+    "app.authorized": ("app", "appId"),
+    "app.revoked": ("app", "appId"),
+    "access_token.created": ("account", "accountId"),
+    "access_token.revoked": ("account", "accountId"),
     "account.registered": ("account", "accountId"),
     "account.role_changed": ("account", "accountId"),
     "account.suspended": ("account", "accountId"),
@@ -223,6 +228,11 @@ class EventChecker:
         if type_ in STREAM_OF_TYPE:
             prefix, field = STREAM_OF_TYPE[type_]
             expected = f"{prefix}-{data[field]}"
+            if event.get("stream") != expected:
+                problems.append(("/stream", f"{type_} belongs to stream {expected!r}, not {event.get('stream')!r}"))
+        if type_.startswith("webhook.endpoint_"):
+            # An app's endpoint lives on the app's stream; a personal one (appId null) on app-<ownerId>.
+            expected = f"app-{data.get('appId') or data.get('ownerId')}"
             if event.get("stream") != expected:
                 problems.append(("/stream", f"{type_} belongs to stream {expected!r}, not {event.get('stream')!r}"))
         if type_ == "ad.created" and event.get("stream") != "ads":

@@ -1,6 +1,7 @@
 import Domain
 import EventLog
 import MarqueeCore
+import OAuth
 import SQLiteDB
 
 /// An authorization code as issued after consent (only its hash is kept).
@@ -119,7 +120,7 @@ struct OAuthBook {
             guard code.redirectUri == redirectUri else {
                 return (.rejected(error: "invalid_grant", description: "redirect_uri does not match the one the code was issued for"), nil)
             }
-            guard PKCES256.matches(verifier: verifier, challenge: code.challenge) else {
+            guard PKCE.verify(verifier: verifier, challenge: code.challenge) else {
                 return (.rejected(error: "invalid_grant", description: "the code_verifier does not match the code_challenge (PKCE S256)"), nil)
             }
             guard state.integrations.grant(app: appId, account: code.accountId) != nil else {
@@ -205,33 +206,5 @@ struct OAuthBook {
                      expiresAt: issue.accessExpiresAt.rfc3339, createdAt: now.rfc3339),
          TokenRecord(tokenHash: issue.refreshHash, kind: .refresh, appId: appId, accountId: accountId, scopes: scopes, family: family,
                      expiresAt: issue.refreshExpiresAt.rfc3339, createdAt: now.rfc3339)]
-    }
-}
-
-/// RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge.
-enum PKCES256 {
-    static func matches(verifier: String, challenge: String) -> Bool {
-        let digest = Digest.sha256(Array(verifier.utf8))
-        let encoded = Array(base64url(digest).utf8)
-        return Digest.constantTimeEqual(encoded, Array(challenge.utf8))
-    }
-
-    static func base64url(_ bytes: [UInt8]) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        var i = 0
-        while i + 2 < bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]]
-            i += 3
-        }
-        if bytes.count - i == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)]]
-        } else if bytes.count - i == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)]]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -127,14 +127,9 @@ struct Auth: Sendable {
             let word: UInt64 = rng.next()
             for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
         }
-        return prefix + base64url(bytes)
+        return prefix + Base64.urlEncodedNoPadding(bytes)
     }
 
-    /// Base64url without padding (RFC 4648 section 5).
-    static func base64url(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
 }
 
 extension String {

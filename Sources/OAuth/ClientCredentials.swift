@@ -1,3 +1,5 @@
+import MarqueeCore
+
 /// How a client identified (and maybe authenticated) itself at the token endpoint
 /// (RFC 6749 §2.3.1).
 ///
@@ -59,7 +61,7 @@ public struct ClientCredentials: Sendable, Equatable {
         }
         var token = bytes.dropFirst(5)
         while token.first == 0x20 { token.removeFirst() }
-        guard let decoded = Base64.decodeStandard(String(decoding: token, as: UTF8.self)),
+        guard let decoded = Base64.decode(String(decoding: token, as: UTF8.self)),
               let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
         else { throw malformed }
         let id: String
@@ -77,6 +79,6 @@ public struct ClientCredentials: Sendable, Equatable {
     /// The header value a client would send: the inverse of parsing, for tests and tools.
     public var basicAuthorization: String {
         let pair = FormBody.percentEncode(clientId) + ":" + FormBody.percentEncode(secret ?? "")
-        return "Basic " + Base64.encodedWithPadding(Array(pair.utf8))
+        return "Basic " + Base64.encode(Array(pair.utf8))
     }
 }

@@ -1,4 +1,5 @@
 import EventLog
+import MarqueeCore
 
 /// Proof Key for Code Exchange (RFC 7636), S256 only.
 ///

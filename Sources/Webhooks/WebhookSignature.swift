@@ -1,4 +1,5 @@
 import EventLog
+import MarqueeCore
 
 /// An endpoint's symmetric signing secret (Standard Webhooks 1.0.0, "Signature scheme"):
 /// random bytes, at least 24 (192 bits), presented to people as `whsec_` + standard base64.

@@ -1,10 +1,20 @@
-/// Standard Base64 (RFC 4648 section 4, alphabet `A–Z a–z 0–9 + /`), as Standard Webhooks uses
-/// for secrets and signatures. Small and strict, so the module needs no Foundation.
-enum Base64 {
-    static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+/// Base64 (RFC 4648 §4) and base64url (§5), small and strict, with no Foundation: Standard
+/// Webhooks secrets and signatures, HTTP Basic credentials, PKCE challenges, random tokens.
+public enum Base64 {
+    static let standard: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    static let url: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    /// Padded encoding.
-    static func encode(_ bytes: [UInt8]) -> String {
+    /// Standard alphabet, padded.
+    public static func encode(_ bytes: [UInt8]) -> String {
+        String(decoding: encode(bytes, alphabet: standard, pad: true), as: UTF8.self)
+    }
+
+    /// URL-safe alphabet without padding (RFC 7636 Appendix A).
+    public static func urlEncodedNoPadding(_ bytes: [UInt8]) -> String {
+        String(decoding: encode(bytes, alphabet: url, pad: false), as: UTF8.self)
+    }
+
+    static func encode(_ bytes: [UInt8], alphabet: [UInt8], pad: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -21,17 +31,17 @@ enum Base64 {
             let n = UInt32(bytes[i]) << 16
             out.append(alphabet[Int(n >> 18 & 63)])
             out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(61); out.append(61) // ==
+            if pad { out.append(61); out.append(61) }
         case 2:
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
             out.append(alphabet[Int(n >> 18 & 63)])
             out.append(alphabet[Int(n >> 12 & 63)])
             out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(61)
+            if pad { out.append(61) }
         default:
             break
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     private static func value(_ c: UInt8) -> UInt32? {
@@ -45,10 +55,10 @@ enum Base64 {
         }
     }
 
-    /// Decodes padded or unpadded text; nil for a character outside the alphabet, misplaced or
-    /// excess padding, an impossible length, or nonzero bits after the last byte (so every
-    /// accepted text is the canonical encoding of its bytes, up to padding).
-    static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
+    /// Decodes standard base64, padded or not; nil for a character outside the alphabet
+    /// (whitespace too), misplaced or excess padding, an impossible length, or nonzero bits after
+    /// the last byte (so every accepted text is the canonical encoding of its bytes).
+    public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
         var chars = Array(text.utf8)
         var padding = 0
         while padding < 2, chars.last == 61 { chars.removeLast(); padding += 1 }
@@ -68,7 +78,6 @@ enum Base64 {
                 accumulator &= (1 << UInt32(bits)) - 1
             }
         }
-        // Leftover bits (2 or 4) must be zero in a canonical encoding.
         guard accumulator == 0 else { return nil }
         return out
     }
