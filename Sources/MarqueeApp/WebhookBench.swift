@@ -100,36 +100,12 @@ public enum WebhookBench {
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
     }
 
-    public static func run(dir: String, endpoints: Int, rate: Int, seconds: Int, burst: Int, callers: Int) async throws -> Report {
-        var lines: [String] = []
-        for name in ["webhooks.sqlite", "webhooks.sqlite-wal", "webhooks.sqlite-shm"] { unlink(dir + "/" + name) }
-        // Writer alone: the baseline burst, before any endpoint exists.
-        let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
-        let alone = try await Bench.gifts(fixture, callers: callers, total: burst, label: "alone")
-        lines.append("writer alone: \(alone)")
-
-        let receiver = try await Receiver(group: MultiThreadedEventLoopGroup.singleton)
-        for i in 0..<endpoints {
-            let id = "whe_bench\(i)"
-            _ = try await fixture.writer.submit(CommandEnvelope(.domain(.createWebhookEndpoint(CreateWebhookEndpoint(
-                endpointId: id, owner: EndpointOwner(actorId: "acc_creator", appId: nil), url: "http://127.0.0.1:\(receiver.port)/e\(i)",
-                eventTypes: ["gift.sent"], scopes: ["gifts:read"])), secrets: [.webhookSecret(endpointId: id, secret: WebhookSecret.generate().text)]),
-                meta: RequestMeta(actor: "acc_creator")))
-        }
-        var logger = Logger(label: "bench-webhooks")
-        logger.logLevel = .error
-        let dispatcher = try WebhookDispatcher(
-            storePath: dir + "/webhooks.sqlite", logPath: dir + "/events.sqlite", head: fixture.writer.watcher,
-            config: DispatcherConfig(allow: [IPNetwork(cidr: "127.0.0.1/32")!]), clock: SystemWallClock(),
-            disable: { _, _ in }, logger: logger)
-        let running = Task { try await dispatcher.run() }
-        // Let the dispatcher catch up with the burst above (it was committed before the endpoints).
-        try await Task.sleep(for: .milliseconds(500))
-
-        // Steady rate: `rate` gifts/s, each to `endpoints` endpoints.
+    /// `rate` gifts/s to the endpoints' channel for `seconds`: (deliveries, elapsed, latencies in ms from commit to first receipt).
+    static func steady(_ fixture: Bench.Fixture, _ receiver: Receiver, endpoints: Int, rate: Int, seconds: Double, label: String) async throws
+        -> (delivered: Int, elapsed: Double, latencies: [Double]) {
         let commits = CommitTimes()
         let countBefore = receiver.tally.receipts.withLock { $0.count }
-        let total = rate * seconds
+        let total = Int(Double(rate) * seconds)
         let start = Bench.now()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<total {
@@ -138,7 +114,7 @@ public enum WebhookBench {
                 if wait > 0 { try await Task.sleep(for: .microseconds(Int(wait * 1_000_000))) }
                 let viewer = fixture.viewers[i % fixture.viewers.count]
                 group.addTask {
-                    let gift = SendGift(giftId: "gft_steady_\(i)", channelId: fixture.channelId, senderId: viewer, gift: "rose", quantity: 1, message: nil)
+                    let gift = SendGift(giftId: "gft_\(label)_\(i)", channelId: fixture.channelId, senderId: viewer, gift: "rose", quantity: 1, message: nil)
                     let appended = try await fixture.writer.submit(CommandEnvelope(.domain(.sendGift(gift)), meta: RequestMeta(actor: viewer)))
                     let at = Bench.now()
                     if let seq = appended.events.first?.seq { commits.times.withLock { $0[seq] = at } }
@@ -156,25 +132,70 @@ public enum WebhookBench {
         let committed = commits.times.withLock { $0 }
         let firsts = receiver.tally.receipts.withLock { $0.first }
         let latencies = committed.compactMap { seq, at in firsts[seq].map { ($0 - at) * 1000 } }.sorted()
-        lines.append("steady \(rate) gifts/s for \(seconds) s to \(endpoints) endpoints: \(delivered) of \(expected) deliveries in "
-                     + String(format: "%.2f s = %.0f deliveries/s; append-to-receipt (first endpoint) p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                              elapsed, Double(delivered) / elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.last ?? .nan))
+        return (delivered, elapsed, latencies)
+    }
 
-        // The writer's burst while the dispatcher delivers what the burst appends (x endpoints).
-        let drainBefore = receiver.tally.receipts.withLock { $0.count }
-        let busyStart = Bench.now()
-        let busy = try await Bench.gifts(fixture, callers: callers, total: burst, label: "busy")
-        lines.append("writer while delivering: \(busy)")
-        let burstDeliveries = busy.count * endpoints
-        let drainDeadline = Bench.now() + 120
-        while receiver.tally.receipts.withLock({ $0.count }) - drainBefore < burstDeliveries && Bench.now() < drainDeadline {
+    static func describe(_ r: (delivered: Int, elapsed: Double, latencies: [Double]), expected: Int) -> String {
+        String(format: "%d of %d deliveries in %.2f s = %.0f deliveries/s; append-to-receipt p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+               r.delivered, expected, r.elapsed, Double(r.delivered) / r.elapsed, percentile(r.latencies, 0.5), percentile(r.latencies, 0.99),
+               r.latencies.last ?? .nan)
+    }
+
+    public static func run(dir: String, endpoints: Int, rate: Int, seconds: Int, burst: Int, callers: Int) async throws -> Report {
+        var lines: [String] = []
+        for name in ["webhooks.sqlite", "webhooks.sqlite-wal", "webhooks.sqlite-shm"] { unlink(dir + "/" + name) }
+        let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
+        // The writer's own work in every phase: gifts on a second channel no endpoint may see.
+        for command in [Domain.Command.registerAccount(RegisterAccount(accountId: "acc_quiet", handle: "quiet", role: .creator, actorId: nil)),
+                        .createChannel(CreateChannel(channelId: "chn_quiet", ownerId: "acc_quiet", slug: "quiet", title: "Quiet"))] {
+            _ = try await fixture.writer.submit(CommandEnvelope(.domain(command), meta: RequestMeta(actor: "bench")))
+        }
+        let quiet = Bench.Fixture(writer: fixture.writer, channelId: "chn_quiet", viewers: fixture.viewers)
+        let alone = try await Bench.gifts(quiet, callers: callers, total: burst, label: "alone")
+        lines.append("A. writer alone (no dispatcher): \(alone)")
+
+        let receiver = try await Receiver(group: MultiThreadedEventLoopGroup.singleton)
+        for i in 0..<endpoints {
+            let id = "whe_bench\(i)"
+            _ = try await fixture.writer.submit(CommandEnvelope(.domain(.createWebhookEndpoint(CreateWebhookEndpoint(
+                endpointId: id, owner: EndpointOwner(actorId: "acc_creator", appId: nil), url: "http://127.0.0.1:\(receiver.port)/e\(i)",
+                eventTypes: ["gift.sent"], scopes: ["gifts:read"])), secrets: [.webhookSecret(endpointId: id, secret: WebhookSecret.generate().text)]),
+                meta: RequestMeta(actor: "acc_creator")))
+        }
+        var logger = Logger(label: "bench-webhooks")
+        logger.logLevel = .error
+        let dispatcher = try WebhookDispatcher(
+            storePath: dir + "/webhooks.sqlite", logPath: dir + "/events.sqlite", head: fixture.writer.watcher,
+            config: DispatcherConfig(allow: [IPNetwork(cidr: "127.0.0.1/32")!]), clock: SystemWallClock(),
+            disable: { _, _ in }, logger: logger)
+        let running = Task { try await dispatcher.run() }
+        try await Task.sleep(for: .milliseconds(500))
+
+        let b = try await steady(fixture, receiver, endpoints: endpoints, rate: rate, seconds: Double(seconds), label: "steady")
+        lines.append("B. steady \(rate) gifts/s for \(seconds) s to \(endpoints) endpoints: " + describe(b, expected: rate * seconds * endpoints))
+
+        // C: the same steady delivery load, and meanwhile the writer's burst on the quiet channel.
+        async let c = steady(fixture, receiver, endpoints: endpoints, rate: rate, seconds: Double(seconds), label: "busy")
+        try await Task.sleep(for: .seconds(1))
+        let busy = try await Bench.gifts(quiet, callers: callers, total: burst, label: "busy")
+        let cResult = try await c
+        lines.append("C. writer while delivering \(rate * endpoints)/s: \(busy)")
+        lines.append("   deliveries meanwhile: " + describe(cResult, expected: rate * seconds * endpoints))
+        lines.append(String(format: "   writer throughput while delivering: %.1f %% of alone", 100 * busy.perSecond / alone.perSecond))
+
+        // D: the most the dispatcher delivers: a backlog appended at once, drained.
+        let backlogStart = Bench.now()
+        let before = receiver.tally.receipts.withLock { $0.count }
+        let appended = try await Bench.gifts(fixture, callers: callers, total: 4000, label: "backlog")
+        let target = appended.count * endpoints
+        let deadline = Bench.now() + 120
+        while receiver.tally.receipts.withLock({ $0.count }) - before < target && Bench.now() < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        let drained = receiver.tally.receipts.withLock { $0.count } - drainBefore
-        let drainSeconds = Bench.now() - busyStart
-        lines.append(String(format: "backlog of %d deliveries drained in %.2f s = %.0f deliveries/s (max throughput)",
-                            drained, drainSeconds, Double(drained) / drainSeconds))
-        lines.append(String(format: "writer throughput while delivering: %.1f %% of alone", 100 * busy.perSecond / alone.perSecond))
+        let drained = receiver.tally.receipts.withLock { $0.count } - before
+        let drainSeconds = Bench.now() - backlogStart
+        lines.append(String(format: "D. %d gifts appended at once → %d of %d deliveries in %.2f s = %.0f deliveries/s (the dispatcher's maximum here)",
+                            appended.count, drained, target, drainSeconds, Double(drained) / drainSeconds))
         running.cancel()
         _ = try? await running.value
         fixture.writer.shutdown()

@@ -4,19 +4,17 @@ import SQLiteDB
 
 extension DeliveryStore {
     /// Marks pending messages as taken until `until` (their next attempt time), so they are not
-    /// due again while in flight; after a crash they become due when the lease ends.
+    /// due again while in flight; after a crash they become due when the lease ends. Call it
+    /// inside a transaction (the dispatcher leases a whole pass in one).
     public func lease(endpointId: String, seqs: [Int64], until: Timestamp) throws {
-        guard !seqs.isEmpty else { return }
-        try connection.transaction {
-            let statement = try connection.prepared("""
-                UPDATE webhook_messages SET next_attempt_at = ?3 WHERE endpoint_id = ?1 AND seq = ?2 AND status = 'pending'
-                """)
-            for seq in seqs {
-                try statement.bind(1, endpointId)
-                try statement.bind(2, seq)
-                try statement.bind(3, until.milliseconds)
-                try statement.run()
-            }
+        let statement = try connection.prepared("""
+            UPDATE webhook_messages SET next_attempt_at = ?3 WHERE endpoint_id = ?1 AND seq = ?2 AND status = 'pending'
+            """)
+        for seq in seqs {
+            try statement.bind(1, endpointId)
+            try statement.bind(2, seq)
+            try statement.bind(3, until.milliseconds)
+            try statement.run()
         }
     }
 }

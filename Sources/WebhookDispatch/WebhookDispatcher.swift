@@ -131,10 +131,15 @@ public final class WebhookDispatcher: WebhookManaging {
             return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
         }
         do {
-            guard let recorded = try logPool.withConnection({ try EventStore(connection: $0).event(seq: job.seq) }) else {
-                return DeliveryOutcome(statusCode: nil, latencyMillis: 0, excerpt: "", error: "event \(job.seq) is not in the log", retryAfter: nil)
+            let body: [UInt8]
+            if let cached = job.body {
+                body = cached
+            } else {
+                guard let recorded = try logPool.withConnection({ try EventStore(connection: $0).event(seq: job.seq) }) else {
+                    return DeliveryOutcome(statusCode: nil, latencyMillis: 0, excerpt: "", error: "event \(job.seq) is not in the log", retryAfter: nil)
+                }
+                body = DeliveryFormat.body(seq: recorded.seq, type: recorded.type, recordedAt: recorded.recordedAt, data: recorded.data)
             }
-            let body = DeliveryFormat.body(seq: recorded.seq, type: recorded.type, recordedAt: recorded.recordedAt, data: recorded.data)
             let address = try await destinations.check(job.url)
             let timestamp = clock.now().milliseconds / 1000
             let signature = WebhookSignature.header(id: job.messageId, timestamp: timestamp, body: body, secrets: job.secrets)
@@ -190,6 +195,8 @@ public final class WebhookDispatcher: WebhookManaging {
 struct DeliveryJob: Sendable {
     var endpointId: String
     var seq: Int64
+    /// The delivery body (`DeliveryFormat.body`), when the dispatcher still had it in memory.
+    var body: [UInt8]?
     var messageId: String
     /// Attempts made before this one.
     var attempts: Int
@@ -224,6 +231,10 @@ actor DispatchCore {
     var secrets: [String: [WebhookSecret]] = [:]
     var secretsCheckedAt: [String: Timestamp] = [:]
     var rng = SystemRandomNumberGenerator()
+    /// Bodies of recently enqueued events, so that N endpoints do not read one event N times.
+    var bodies: [Int64: [UInt8]] = [:]
+    var bodyOrder: [Int64] = []
+    static let bodyCacheSize = 8192
 
     init(store: DeliveryStore, logPool: ConnectionPool, config: DispatcherConfig, clock: any WallClock,
          disable: @escaping WebhookDispatcher.Disable, logger: Logger, knownTypes: Set<String>) {
@@ -260,8 +271,13 @@ actor DispatchCore {
             // A new or rotated secret is read again before the next delivery.
             if case .webhookEndpointCreated(let e) = event { secretsCheckedAt[e.endpointId] = nil }
             if case .webhookSecretRotated(let e) = event { secretsCheckedAt[e.endpointId] = nil }
-            for id in registry.recipients(of: event) {
+            let recipients = registry.recipients(of: event)
+            for id in recipients {
                 messages.append(NewMessage(endpointId: id, seq: recorded.seq, type: recorded.type))
+            }
+            if !recipients.isEmpty {
+                remember(recorded.seq, DeliveryFormat.body(seq: recorded.seq, type: recorded.type, recordedAt: recorded.recordedAt,
+                                                           data: recorded.data))
             }
         }
         let now = clock.now()
@@ -271,31 +287,49 @@ actor DispatchCore {
         return !messages.isEmpty
     }
 
-    /// Records finished attempts, then starts what is due within each endpoint's limit.
+    func remember(_ seq: Int64, _ body: [UInt8]) {
+        bodies[seq] = body
+        bodyOrder.append(seq)
+        if bodyOrder.count > Self.bodyCacheSize {
+            let drop = bodyOrder.count - Self.bodyCacheSize / 2
+            for old in bodyOrder.prefix(drop) { bodies[old] = nil }
+            bodyOrder.removeFirst(drop)
+        }
+    }
+
+    /// Records finished attempts, then starts what is due within each endpoint's limit (the
+    /// leases of one pass in one transaction).
     func pump() throws -> (jobs: [DeliveryJob], nextDue: Timestamp?) {
         let now = clock.now()
         try flush(now)
         var jobs: [DeliveryJob] = []
-        for id in registry.enabledEndpointIds where !disabling.contains(id) {
-            guard let due = nextDue[id], due <= now else { continue }
-            let free = config.maxInFlight - (inFlight[id] ?? 0)
-            guard free > 0, let endpoint = registry.endpoint(id), let url = endpoint.url else { continue }
-            let pending = try store.due(endpointId: id, now: now, limit: free, excluding: [])
-            if !pending.isEmpty {
+        let ready = registry.enabledEndpointIds.filter { id in
+            !disabling.contains(id) && (nextDue[id].map { $0 <= now } ?? false) && config.maxInFlight - (inFlight[id] ?? 0) > 0
+        }
+        guard !ready.isEmpty else { return (jobs, soonestDue()) }
+        try store.connection.transaction {
+            for id in ready {
+                let free = config.maxInFlight - (inFlight[id] ?? 0)
+                guard let endpoint = registry.endpoint(id), let url = endpoint.url else { continue }
+                let pending = try store.due(endpointId: id, now: now, limit: free, excluding: [])
                 // A lease: not due again while in flight (after a crash, due again when it ends).
                 try store.lease(endpointId: id, seqs: pending.map(\.seq), until: now.adding(milliseconds: leaseMillis))
+                let keys = try secrets(for: id, now)
+                for message in pending {
+                    jobs.append(DeliveryJob(endpointId: id, seq: message.seq, body: bodies[message.seq], messageId: message.messageId,
+                                            attempts: message.attempts, url: url, secrets: keys))
+                }
+                inFlight[id, default: 0] += pending.count
+                nextDue[id] = try store.nextDue(endpointId: id)
             }
-            let keys = try secrets(for: id, now)
-            for message in pending {
-                jobs.append(DeliveryJob(endpointId: id, seq: message.seq, messageId: message.messageId, attempts: message.attempts,
-                                        url: url, secrets: keys))
-            }
-            inFlight[id, default: 0] += pending.count
-            nextDue[id] = try store.nextDue(endpointId: id)
         }
-        let soonest = nextDue.filter { registry.endpoint($0.key)?.state.enabled == true && !disabling.contains($0.key) }.values.min()
-        return (jobs, soonest)
+        return (jobs, soonestDue())
     }
+
+    func soonestDue() -> Timestamp? {
+        nextDue.filter { registry.endpoint($0.key)?.state.enabled == true && !disabling.contains($0.key) }.values.min()
+    }
+
 
     var leaseMillis: Int64 {
         let t = config.timeout.components
