@@ -135,6 +135,13 @@ public enum WebhookBench {
         return (delivered, elapsed, latencies)
     }
 
+    /// CPU time (user + system) of the whole process so far, in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     static func describe(_ r: (delivered: Int, elapsed: Double, latencies: [Double]), expected: Int) -> String {
         String(format: "%d of %d deliveries in %.2f s = %.0f deliveries/s; append-to-receipt p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                r.delivered, expected, r.elapsed, Double(r.delivered) / r.elapsed, percentile(r.latencies, 0.5), percentile(r.latencies, 0.99),
@@ -171,8 +178,12 @@ public enum WebhookBench {
         let running = Task { try await dispatcher.run() }
         try await Task.sleep(for: .milliseconds(500))
 
+        let cpuBefore = cpuSeconds()
         let b = try await steady(fixture, receiver, endpoints: endpoints, rate: rate, seconds: Double(seconds), label: "steady")
+        let cpu = cpuSeconds() - cpuBefore
         lines.append("B. steady \(rate) gifts/s for \(seconds) s to \(endpoints) endpoints: " + describe(b, expected: rate * seconds * endpoints))
+        lines.append(String(format: "   process CPU meanwhile: %.2f s in %.2f s (%.0f %% of one core), %.0f µs per delivery (writer, dispatcher, client and receiver together)",
+                            cpu, b.elapsed, 100 * cpu / b.elapsed, 1e6 * cpu / Double(max(1, b.delivered))))
 
         // C: the same steady delivery load, and meanwhile the writer's burst on the quiet channel.
         async let c = steady(fixture, receiver, endpoints: endpoints, rate: rate, seconds: Double(seconds), label: "busy")

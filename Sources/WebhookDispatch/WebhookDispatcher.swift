@@ -75,6 +75,9 @@ public final class WebhookDispatcher: WebhookManaging {
                                  knownTypes: Set(DomainEvent.catalog.map(\.type)))
     }
 
+    /// How long a pass waits after being woken, to serve a batch rather than one delivery.
+    static let coalescing: Duration = .milliseconds(8)
+
     /// Follows the log and delivers until cancelled.
     public func run() async throws {
         try await core.load()
@@ -118,6 +121,9 @@ public final class WebhookDispatcher: WebhookManaging {
                 let now = clock.now().milliseconds
                 let waitMillis = min(max((nextDue?.milliseconds ?? now + 1000) - now, 1), 1000)
                 await wakeup.wait(timeout: .milliseconds(waitMillis))
+                // Let more results and messages gather, so one pass (two SQLite transactions)
+                // serves many deliveries instead of one each.
+                try? await Task.sleep(for: Self.coalescing)
             }
             group.cancelAll()
         }
@@ -378,17 +384,12 @@ actor DispatchCore {
         }
         try store.record(results)
         for (id, summary) in outcomeByEndpoint {
-            var health = try store.health(endpointId: id) ?? EndpointHealth(endpointId: id, failingSince: nil, lastSuccessAt: nil)
-            if summary.succeeded {
-                health.failingSince = nil
-                health.lastSuccessAt = summary.at
-            } else if health.failingSince == nil {
-                health.failingSince = summary.at
-            }
-            try store.setHealth(health)
+            // `record` keeps each endpoint's failing streak (it survives restarts).
+            let health = try store.health(endpointId: id)
             if summary.gone {
                 requestDisable(id, "gone")
-            } else if let since = health.failingSince, summary.at.milliseconds - since.milliseconds >= config.disableAfterMillis {
+            } else if !summary.succeeded, let since = health?.failingSince,
+                      summary.at.milliseconds - since.milliseconds >= config.disableAfterMillis {
                 requestDisable(id, "failing")
             }
         }
