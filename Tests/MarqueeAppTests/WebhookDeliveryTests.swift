@@ -156,13 +156,14 @@ struct WebhookDeliveryTests {
         defer { directory.remove() }
         // Every delivery to `slow` outlasts the timeout; `failing` answers 503 with Retry-After.
         let fast = try await WebhookReceiver.start(in: directory, name: "fast")
-        let slow = try await WebhookReceiver.start(in: directory, name: "slow", arguments: ["--sleep-first", "1000", "--sleep-seconds", "15"])
+        let slow = try await WebhookReceiver.start(in: directory, name: "slow", arguments: ["--sleep-first", "1000", "--sleep-seconds", "90"])
         let failing = try await WebhookReceiver.start(in: directory, name: "failing", arguments: ["--fail-first", "1000", "--status", "503",
                                                                                                  "--retry-after", "1"])
         defer { Task { await fast.stop(); await slow.stop(); await failing.stop() } }
         var config = Self.config(try directory.directory("data"))
         config.webhooks.disableAfterMillis = 1500
-        config.webhooks.timeout = .seconds(10)
+        // Long enough that no first attempt times out during the test, however loaded the machine.
+        config.webhooks.timeout = .seconds(60)
         try await LiveServer.runParts(config: config, clock: SystemWallClock()) { api, admin, _ in
             let (carol, victor) = try await api.carolAndVictor(admin: admin)
             let f = try await Self.createEndpoint(api, token: carol.token, url: fast.url, types: ["gift.sent"])
@@ -173,7 +174,7 @@ struct WebhookDeliveryTests {
             var seqs: Set<Int64> = []
             for _ in 0..<20 { seqs.insert(try await Self.gift(api, slug: "carol-live", token: victor.token)) }
             try await fast.waitFor(seqs, timeout: .seconds(30))
-            // 20 messages wait for the slow endpoint, but only 8 are in flight until the first times out (10 s).
+            // 20 messages wait for the slow endpoint, but only 8 are in flight until the first times out (60 s).
             try await poll(timeout: .seconds(10), "the slow endpoint's first attempts") { slow.deliveries.count >= 8 }
             try await Task.sleep(for: .milliseconds(300))
             let slowSeen = slow.deliveries
