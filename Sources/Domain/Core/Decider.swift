@@ -27,7 +27,7 @@ public enum Decider {
         case .tick: return decideTick(state, config, now)
         case .setSubscriptionTiers(let c): return try decideSetTiers(c, state, config)
         case .subscribe(let c): return try decideSubscribe(c, state, config, now)
-        case .cancelSubscription(let c): return try decideCancel(c, state, now)
+        case .cancelSubscription(let c): return try decideCancel(c, state, config, now)
         case .requestPayout(let c): return try decideRequestPayout(c, state, config)
         case .decidePayout(let c): return try decidePayoutDecision(c, state)
         case .recordPurchase(let c): return try decidePurchase(c, state, config)

@@ -52,7 +52,7 @@ extension Decider {
         var price: Int64 = 0
         if let viewerId = c.viewerId {
             let viewer = try activeActor(viewerId, state)
-            let isStaff = viewer.id == channel.ownerId || viewer.role == .admin || viewer.role == .moderator
+            let isStaff = Decider.isStaff(viewer, of: channel)
             let subscribed = state.activeSubscription(viewer: viewer.id, channel: channel.id, now: now) != nil
             switch stream.access {
             case .public: break
@@ -82,6 +82,11 @@ extension Decider {
             events += impression(session, state: &working, now)  // joined during an ad break
         }
         return events
+    }
+
+    /// The channel's owner, admins and moderators watch any of its streams free.
+    static func isStaff(_ account: AccountState, of channel: ChannelState) -> Bool {
+        account.id == channel.ownerId || account.role == .admin || account.role == .moderator
     }
 
     static func decideDisconnect(_ c: SessionCommand, _ state: DomainState, _ config: DomainConfig, _ now: Timestamp) throws(DomainError) -> [DomainEvent] {
