@@ -25,9 +25,13 @@ private enum Show {
         .streamStarted(StreamStarted(streamId: "str_1", channelId: F.cleoChannel, title: "Cleo Live", access: access, pricePerMinute: 0,
                                      codecs: ["opus", "VP8"], simulcastLayers: [], startedAt: T.zero))
     }
-    static func joined(_ session: String, _ viewer: String) -> DomainEvent {
+    static func joined(_ session: String, _ viewer: String, price: Int64 = 0) -> DomainEvent {
         .viewerJoined(ViewerJoined(streamId: "str_1", channelId: F.cleoChannel, sessionId: session, viewerId: viewer, transport: .webrtc,
-                                   pricePerMinute: 0, at: T.zero))
+                                   pricePerMinute: price, at: T.zero))
+    }
+    static func minute(_ session: String, _ viewer: String) -> DomainEvent {
+        .minuteBilled(MinuteBilled(sessionId: session, streamId: "str_1", channelId: F.cleoChannel, viewerId: viewer,
+                                   creatorId: F.cleo, minute: 1, tokens: 5, creatorTokens: 4, feeTokens: 1))
     }
     static func expired(_ id: String, _ reason: SubscriptionExpiryReason = .paymentFailed) -> DomainEvent {
         .subscriptionExpired(SubscriptionExpired(subscriptionId: id, reason: reason))
@@ -67,5 +71,50 @@ struct SubscriptionCutTests {
         let cancel = Command.cancelSubscription(CancelSubscription(subscriptionId: "sub_1", actorId: F.vera))
         given(Show.watching(.subscribers) + [failed]).when(cancel, at: Show.end.adding(seconds: 100))
             .then([Show.expired("sub_1", .canceled), Show.kicked("ses_1", connectedMs: Show.period + 100_000)])
+    }
+}
+
+/// A ban and a suspension end viewing sessions in the log too (so billing stops and the story
+/// is complete), not only the media: the SFU obeys `viewer.left` and `stream.ended`.
+@Suite("Bans and suspensions end viewing sessions")
+struct BanAndSuspensionCutTests {
+    /// Cleo's paid show (5 tokens a minute): Vera paid her first minute; Carl watches too.
+    static let paidShow: [DomainEvent] = F.world + [
+        F.channelUpdated(access: .paid, price: 5), F.granted(F.vera, 50), F.granted(F.carl, 50),
+        .streamStarted(StreamStarted(streamId: "str_1", channelId: F.cleoChannel, title: "Cleo Live", access: .paid, pricePerMinute: 5,
+                                     codecs: ["opus", "VP8"], simulcastLayers: [], startedAt: T.zero)),
+        Show.joined("ses_1", F.vera, price: 5), Show.minute("ses_1", F.vera),
+        Show.joined("ses_2", F.carl, price: 5), Show.minute("ses_2", F.carl),
+    ]
+    static func stopped(_ session: String, _ viewer: String, _ reason: BillingStopReason) -> DomainEvent {
+        .billingStopped(BillingStopped(sessionId: session, streamId: "str_1", viewerId: viewer, reason: reason, minutesBilled: 1))
+    }
+
+    @Test func aBanEndsTheUsersSessionOnThatChannel() {
+        let ban = Command.banChatUser(BanChatUser(channelId: F.cleoChannel, userId: F.vera, actorId: F.cleo, until: nil, reason: "spam"))
+        let state = given(Self.paidShow).when(ban, at: T.s(30)).then([
+            .chatUserBanned(ChatBan(channelId: F.cleoChannel, userId: F.vera, by: F.cleo, until: nil, reason: "spam")),
+            Self.stopped("ses_1", F.vera, .left), Show.kicked("ses_1", connectedMs: 30_000),
+        ])
+        #expect(state.sessions["ses_1"] == nil && state.sessions["ses_2"] != nil, "Carl keeps watching")
+        // no more minutes for Vera
+        #expect(state.nextDue(.test) == T.s(60), "only Carl's next minute is due")
+    }
+
+    @Test func aSuspensionEndsTheAccountsSessionsAndTheStreamsOfItsChannels() {
+        let suspendVera = Command.suspendAccount(SuspendAccount(accountId: F.vera, reason: "fraud", actorId: F.root))
+        given(Self.paidShow).when(suspendVera, at: T.s(30)).then([
+            F.suspended(F.vera, reason: "fraud"), Self.stopped("ses_1", F.vera, .left), Show.kicked("ses_1", connectedMs: 30_000),
+        ])
+        let suspendCleo = Command.suspendAccount(SuspendAccount(accountId: F.cleo, reason: "fraud", actorId: F.root))
+        let state = given(Self.paidShow).when(suspendCleo, at: T.s(30)).then([
+            F.suspended(F.cleo, reason: "fraud"),
+            Self.stopped("ses_1", F.vera, .streamEnded),
+            .viewerLeft(ViewerLeft(streamId: "str_1", sessionId: "ses_1", reason: .streamEnded, connectedMs: 30_000)),
+            Self.stopped("ses_2", F.carl, .streamEnded),
+            .viewerLeft(ViewerLeft(streamId: "str_1", sessionId: "ses_2", reason: .streamEnded, connectedMs: 30_000)),
+            .streamEnded(StreamEnded(streamId: "str_1", channelId: F.cleoChannel, reason: .moderator, durationMs: 30_000)),
+        ])
+        #expect(state.channels[F.cleoChannel]?.liveStreamId == nil, "the channel can go live again once Cleo is reinstated")
     }
 }

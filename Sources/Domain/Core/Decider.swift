@@ -10,7 +10,7 @@ public enum Decider {
         switch command {
         case .registerAccount(let c): return try decideRegister(c, state)
         case .changeRole(let c): return try decideChangeRole(c, state)
-        case .suspendAccount(let c): return try decideSuspend(c, state)
+        case .suspendAccount(let c): return try decideSuspend(c, state, config, now)
         case .reinstateAccount(let c): return try decideReinstate(c, state)
         case .createChannel(let c): return try decideCreateChannel(c, state)
         case .updateChannel(let c): return try decideUpdateChannel(c, state)
@@ -33,7 +33,7 @@ public enum Decider {
         case .recordPurchase(let c): return try decidePurchase(c, state, config)
         case .postChatMessage(let c): return try decidePostChat(c, state, config, now)
         case .deleteChatMessage(let c): return try decideDeleteChat(c, state)
-        case .banChatUser(let c): return try decideBan(c, state, now)
+        case .banChatUser(let c): return try decideBan(c, state, config, now)
         case .unbanChatUser(let c): return try decideUnban(c, state, now)
         case .changeChatSettings(let c): return try decideChatSettings(c, state)
         case .setChatModerator(let c): return try decideChatModerator(c, state)

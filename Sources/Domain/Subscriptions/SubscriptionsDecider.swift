@@ -89,12 +89,7 @@ extension Decider {
         guard let channel = state.channels[sub.channelId], let streamId = channel.liveStreamId, let stream = state.streams[streamId],
               stream.access == .subscribers, let viewer = state.accounts[sub.viewerId], !isStaff(viewer, of: channel),
               state.activeSubscription(viewer: viewer.id, channel: channel.id, now: now) == nil else { return [] }
-        var events: [DomainEvent] = []
-        for id in stream.sessionIds.sorted() {
-            guard let session = state.sessions[id], session.viewerId == viewer.id else { continue }
-            events += end(session, billingReason: .left, leftReason: .kicked, &state, config, now)
-        }
-        return events
+        return endSessions(of: viewer.id, on: channel.id, reason: .kicked, &state, config, now)
     }
 
     private static func renewal(_ sub: SubscriptionState, _ state: DomainState, _ config: DomainConfig, _ now: Timestamp) -> DomainEvent {
