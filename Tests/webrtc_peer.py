@@ -9,9 +9,12 @@
         (prints "frames N"); exits 1 otherwise.
 
 ICE is local only: no STUN servers, loopback candidates (aioice would otherwise skip them).
+MARQUEE_ICE_CONSENT_INTERVAL (seconds, default aioice's 5) sets how often the peer sends its
+consent checks (RFC 7675), for tests that run the server with short consent timeouts.
 """
 import asyncio
 import fractions
+import os
 import sys
 import time
 import urllib.error
@@ -24,6 +27,8 @@ from aiortc.rtcrtpsender import RTCRtpSender
 from av import VideoFrame
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+if os.environ.get("MARQUEE_ICE_CONSENT_INTERVAL"):
+    aioice.ice.CONSENT_INTERVAL = float(os.environ["MARQUEE_ICE_CONSENT_INTERVAL"])
 
 
 class Pattern(VideoStreamTrack):

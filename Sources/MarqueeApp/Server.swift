@@ -89,6 +89,8 @@ public enum MarqueeServer {
         var media: MediaServer?
         if let host = config.mediaHost {
             let server = try MediaServer(config: MediaConfig(host: host, port: config.mediaPort, publicIPs: config.publicIPs,
+                                                                 consentDisconnectMillis: config.mediaConsentDisconnectMillis,
+                                                                 consentTimeoutMillis: config.mediaConsentTimeoutMillis,
                                                                  setupTimeoutMillis: config.mediaSetupTimeoutMillis),
                                          viewing: viewing, logger: logger)
             try await server.start()

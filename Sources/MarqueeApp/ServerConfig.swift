@@ -23,6 +23,10 @@ public struct ServerConfig: Sendable {
     public var publicIPs: [String] = []
     /// A media session that has not completed ICE and DTLS by then is dropped.
     public var mediaSetupTimeoutMillis: Int64 = 15_000
+    /// Consent freshness (RFC 7675): a media session with no valid check for this long is
+    /// `disconnected` (billing pauses), and after `mediaConsentTimeoutMillis` it is over.
+    public var mediaConsentDisconnectMillis: Int64 = 10_000
+    public var mediaConsentTimeoutMillis: Int64 = 30_000
     /// The webhook dispatcher: `MARQUEE_WEBHOOK_ALLOW`, `MARQUEE_WEBHOOK_RETRY_SCHEDULE`,
     /// `MARQUEE_WEBHOOK_TIMEOUT_SECONDS`, `MARQUEE_WEBHOOK_DISABLE_AFTER_SECONDS`.
     public var webhooks = DispatcherConfig()

@@ -17,12 +17,13 @@ struct MediaInteropTests {
 
     /// Starts an aiortc publisher on carol-live over WHIP and waits until the log says it is live.
     static func goLive(_ api: API, python: String, ownerToken: String, seconds: Int, codec: String,
-                       directory: TemporaryDirectory) async throws -> ChildProcess {
+                       directory: TemporaryDirectory, environment: [String: String] = [:]) async throws -> ChildProcess {
         let key = try #require(try await api.get("/api/v1/channels/carol-live", token: ownerToken).json()["streamKey"]?.string)
         let port = try #require(api.port)
         let publisher = try ChildProcess(executable: python, arguments: [script, "publish", "http://127.0.0.1:\(port)/whip/carol-live", key,
                                                                          String(seconds), codec],
-                                         environment: ProcessInfo.processInfo.environment, outputPath: directory.file("pub.out"),
+                                         environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                         outputPath: directory.file("pub.out"),
                                          errorPath: directory.file("pub.err"))
         // live once the publisher's DTLS is up and the log has stream.started
         for _ in 0..<100 {

@@ -1,3 +1,5 @@
+import MarqueeCore
+
 extension Decider {
     /// Anyone registers as viewer or creator; moderator and admin only when an admin registers them
     /// (or, for admin, when it is the first account of an empty platform: the bootstrap admin).
@@ -25,13 +27,22 @@ extension Decider {
         return [.accountRoleChanged(AccountRoleChanged(accountId: c.accountId, role: c.role, by: c.actorId))]
     }
 
-    static func decideSuspend(_ c: SuspendAccount, _ state: DomainState) throws(DomainError) -> [DomainEvent] {
+    /// A suspension also ends the account's viewing sessions (`viewer.left` kicked) and the
+    /// streams live on its channels (`stream.ended` moderator): the SFU obeys both.
+    static func decideSuspend(_ c: SuspendAccount, _ state: DomainState, _ config: DomainConfig, _ now: Timestamp) throws(DomainError) -> [DomainEvent] {
         _ = try requireAdmin(c.actorId, state, to: "suspend accounts")
         try requireText(c.reason, field: "reason", min: 1, max: 500)
         guard let account = state.accounts[c.accountId] else { throw .unknownAccount(c.accountId) }
         if c.accountId == c.actorId { throw .forbidden("an admin cannot suspend themselves") }
         guard !account.suspended else { return [] }
-        return [.accountSuspended(AccountSuspended(accountId: c.accountId, reason: c.reason, by: c.actorId))]
+        let suspended = DomainEvent.accountSuspended(AccountSuspended(accountId: c.accountId, reason: c.reason, by: c.actorId))
+        var working = state
+        working.apply(suspended)
+        var events = [suspended] + endSessions(of: account.id, reason: .kicked, &working, config, now)
+        for stream in working.streams.values.sorted(by: { $0.id < $1.id }) where working.channels[stream.channelId]?.ownerId == account.id {
+            events += close(stream, reason: .moderator, &working, config, now)
+        }
+        return events
     }
 
     static func decideReinstate(_ c: ReinstateAccount, _ state: DomainState) throws(DomainError) -> [DomainEvent] {

@@ -79,7 +79,9 @@ extension Decider {
         return [.chatMessageDeleted(ChatMessageDeleted(channelId: c.channelId, messageId: c.messageId, by: actor.id, reason: c.reason))]
     }
 
-    static func decideBan(_ c: BanChatUser, _ state: DomainState, _ now: Timestamp) throws(DomainError) -> [DomainEvent] {
+    /// A ban (or timeout) also ends the user's viewing sessions on the channel (`viewer.left`
+    /// kicked), so the log stops billing them and the SFU cuts their media.
+    static func decideBan(_ c: BanChatUser, _ state: DomainState, _ config: DomainConfig, _ now: Timestamp) throws(DomainError) -> [DomainEvent] {
         let (actor, channel) = try moderator(c.actorId, of: c.channelId, state)
         guard let target = state.accounts[c.userId] else { throw .unknownAccount(c.userId) }
         guard !isChatModerator(target, channel, state) else { throw .forbidden("the channel's owner and chat moderators cannot be banned") }
@@ -90,7 +92,10 @@ extension Decider {
         }
         try requireText(c.reason, field: "reason", min: 0, max: 200)
         if let ban = state.chats[channel.id]?.bans[target.id], ban.active(at: now), ban.until == c.until { return [] }
-        return [.chatUserBanned(ChatBan(channelId: channel.id, userId: target.id, by: actor.id, until: c.until, reason: c.reason))]
+        let ban = DomainEvent.chatUserBanned(ChatBan(channelId: channel.id, userId: target.id, by: actor.id, until: c.until, reason: c.reason))
+        var working = state
+        working.apply(ban)
+        return [ban] + endSessions(of: target.id, on: channel.id, reason: .kicked, &working, config, now)
     }
 
     static func decideUnban(_ c: UnbanChatUser, _ state: DomainState, _ now: Timestamp) throws(DomainError) -> [DomainEvent] {

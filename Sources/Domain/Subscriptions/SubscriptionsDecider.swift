@@ -53,13 +53,17 @@ extension Decider {
             periodStart: now, periodEnd: now.adding(milliseconds: config.subscriptionPeriodMillis)))]
     }
 
-    static func decideCancel(_ c: CancelSubscription, _ state: DomainState, _ now: Timestamp) throws(DomainError) -> [DomainEvent] {
+    static func decideCancel(_ c: CancelSubscription, _ state: DomainState, _ config: DomainConfig, _ now: Timestamp) throws(DomainError) -> [DomainEvent] {
         guard let sub = state.subscriptions[c.subscriptionId] else { throw .conflict("no current subscription \(c.subscriptionId)") }
         let actor = try activeActor(c.actorId, state)
         guard actor.id == sub.viewerId || actor.role == .admin else { throw .forbidden("only the subscriber may cancel a subscription") }
         switch sub.status {
         case .canceled: return []
-        case .pastDue: return [.subscriptionExpired(SubscriptionExpired(subscriptionId: sub.id, reason: .canceled))]
+        case .pastDue:
+            var working = state
+            let expired = DomainEvent.subscriptionExpired(SubscriptionExpired(subscriptionId: sub.id, reason: .canceled))
+            working.apply(expired)
+            return [expired] + endUnsubscribedSessions(of: sub, &working, config, now)
         case .active: return [.subscriptionCanceled(SubscriptionCanceled(subscriptionId: sub.id, effectiveAt: sub.periodEnd))]
         }
     }
@@ -72,8 +76,20 @@ extension Decider {
             let event = renewal(sub, state, config, now)
             state.apply(event)
             events.append(event)
+            if case .subscriptionExpired = event { events += endUnsubscribedSessions(of: sub, &state, config, now) }
         }
         return events
+    }
+
+    /// A subscription has expired: its viewer's sessions on the channel's subscribers-only stream
+    /// end (`viewer.left`, `kicked`), unless the viewer is staff or watches by another right. The
+    /// SFU obeys `viewer.left` and cuts the media. Applies what it emits to `state`.
+    static func endUnsubscribedSessions(of sub: SubscriptionState, _ state: inout DomainState, _ config: DomainConfig,
+                                        _ now: Timestamp) -> [DomainEvent] {
+        guard let channel = state.channels[sub.channelId], let streamId = channel.liveStreamId, let stream = state.streams[streamId],
+              stream.access == .subscribers, let viewer = state.accounts[sub.viewerId], !isStaff(viewer, of: channel),
+              state.activeSubscription(viewer: viewer.id, channel: channel.id, now: now) == nil else { return [] }
+        return endSessions(of: viewer.id, on: channel.id, reason: .kicked, &state, config, now)
     }
 
     private static func renewal(_ sub: SubscriptionState, _ state: DomainState, _ config: DomainConfig, _ now: Timestamp) -> DomainEvent {

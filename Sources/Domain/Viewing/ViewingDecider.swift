@@ -33,13 +33,33 @@ extension Decider {
             }
         }
         var working = state
+        return close(stream, reason: c.reason, &working, config, now)
+    }
+
+    /// Ends a stream: every session on it ends (`stream_ended`), then `stream.ended`. Applies what it emits to `state`.
+    static func close(_ stream: LiveStream, reason: StreamEndReason, _ state: inout DomainState, _ config: DomainConfig,
+                      _ now: Timestamp) -> [DomainEvent] {
         var events: [DomainEvent] = []
         for sessionId in stream.sessionIds.sorted() {
-            guard let session = working.sessions[sessionId] else { continue }
-            events += end(session, billingReason: .streamEnded, leftReason: .streamEnded, &working, config, now)
+            guard let session = state.sessions[sessionId] else { continue }
+            events += end(session, billingReason: .streamEnded, leftReason: .streamEnded, &state, config, now)
         }
-        events.append(.streamEnded(StreamEnded(streamId: stream.id, channelId: stream.channelId, reason: c.reason,
-                                               durationMs: max(0, now.milliseconds - stream.startedAt.milliseconds))))
+        let ended = DomainEvent.streamEnded(StreamEnded(streamId: stream.id, channelId: stream.channelId, reason: reason,
+                                                        durationMs: max(0, now.milliseconds - stream.startedAt.milliseconds)))
+        state.apply(ended)
+        return events + [ended]
+    }
+
+    /// Ends `viewerId`'s sessions (only those on `channelId` when given) with `viewer.left` `reason`;
+    /// the SFU obeys `viewer.left` and cuts their media. Applies what it emits to `state`.
+    static func endSessions(of viewerId: String, on channelId: String? = nil, reason: ViewerLeftReason, _ state: inout DomainState,
+                            _ config: DomainConfig, _ now: Timestamp) -> [DomainEvent] {
+        var events: [DomainEvent] = []
+        let ids = state.sessions.values.filter { $0.viewerId == viewerId && (channelId == nil || $0.channelId == channelId) }.map(\.id)
+        for id in ids.sorted() {
+            guard let session = state.sessions[id] else { continue }
+            events += end(session, billingReason: .left, leftReason: reason, &state, config, now)
+        }
         return events
     }
 
@@ -52,7 +72,7 @@ extension Decider {
         var price: Int64 = 0
         if let viewerId = c.viewerId {
             let viewer = try activeActor(viewerId, state)
-            let isStaff = viewer.id == channel.ownerId || viewer.role == .admin || viewer.role == .moderator
+            let isStaff = Decider.isStaff(viewer, of: channel)
             let subscribed = state.activeSubscription(viewer: viewer.id, channel: channel.id, now: now) != nil
             switch stream.access {
             case .public: break
@@ -82,6 +102,11 @@ extension Decider {
             events += impression(session, state: &working, now)  // joined during an ad break
         }
         return events
+    }
+
+    /// The channel's owner, admins and moderators watch any of its streams free.
+    static func isStaff(_ account: AccountState, of channel: ChannelState) -> Bool {
+        account.id == channel.ownerId || account.role == .admin || account.role == .moderator
     }
 
     static func decideDisconnect(_ c: SessionCommand, _ state: DomainState, _ config: DomainConfig, _ now: Timestamp) throws(DomainError) -> [DomainEvent] {
