@@ -194,9 +194,14 @@ final class MediaRouter: @unchecked Sendable {
         // every layer is reported on (receiver reports, bandwidth estimate), forwarded or not
         session.received[packet.ssrc, default: ReceiveStatistics(clockRate: Int(track.codec.clockRate))]
             .record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrivalMillis: now, bytes: bytes.count)
-        if track.kind == .video && !selectLayer(packet, track, session) { return [] }
+        let forwardedBefore = session.forwardedVideoSSRC
+        if track.kind == .video && !selectLayer(packet, track, session, now: now) { return [] }
         session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
         var out: [Datagram] = []
+        if track.kind == .video, let before = forwardedBefore, before != packet.ssrc {
+            // another layer from now on: viewers can only decode it from its next keyframe
+            out += requestKeyframe(channel: session.channelId, now: now, force: true)
+        }
         // straight over the channel's set: no array is built per packet
         for viewerId in viewersOfChannel[session.channelId] ?? [] {
             guard let viewer = sessions[viewerId], viewer.mediaReady, !viewer.disconnected, let address = viewer.address,
@@ -260,7 +265,7 @@ final class MediaRouter: @unchecked Sendable {
     }
 
     /// Simulcast: forward one layer, the best one seen (rids are ordered best first).
-    private func selectLayer(_ packet: RTPPacket, _ track: NegotiatedTrack, _ session: MediaSession) -> Bool {
+    private func selectLayer(_ packet: RTPPacket, _ track: NegotiatedTrack, _ session: MediaSession, now: Int64) -> Bool {
         if session.videoSSRCs[packet.ssrc] == nil {
             var rid = ""
             if let id = track.ridExtensionId, let value = packet.extensionValue(id: id) { rid = String(decoding: value, as: UTF8.self) }
@@ -268,14 +273,15 @@ final class MediaRouter: @unchecked Sendable {
         }
         let rid = session.videoSSRCs[packet.ssrc] ?? ""
         guard let current = session.forwardedVideoSSRC else {
-            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid
+            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid; session.forwardedVideoAt = now
             return true
         }
-        if current == packet.ssrc { return true }
-        // a better layer appeared: switch to it (the keyframe request makes the switch clean)
+        if current == packet.ssrc { session.forwardedVideoAt = now; return true }
+        // a better layer appeared, or the forwarded one went silent (the sender dropped it under
+        // CPU or bandwidth pressure): switch (the keyframe request makes the switch clean)
         let rank = { (r: String) in track.rids.firstIndex(of: r) ?? Int.max }
-        if rank(rid) < rank(session.forwardedVideoRid ?? "") {
-            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid
+        if rank(rid) < rank(session.forwardedVideoRid ?? "") || now - session.forwardedVideoAt > 1000 {
+            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid; session.forwardedVideoAt = now
             return true
         }
         return false

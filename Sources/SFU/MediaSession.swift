@@ -64,6 +64,9 @@ final class MediaSession: @unchecked Sendable {
     /// Publisher: the video SSRC being forwarded (the best simulcast layer seen) and its rid.
     var forwardedVideoSSRC: UInt32?
     var forwardedVideoRid: String?
+    /// When the forwarded layer last had a packet: a layer silent for a second was turned off by
+    /// the sender (CPU or bandwidth adaptation), and another one takes its place.
+    var forwardedVideoAt: Int64 = 0
     var videoSSRCs: [UInt32: String] = [:]
     var lastKeyframeRequestAt: Int64 = 0
     /// Publisher: recent packets per kind, for answering viewers' NACKs.

@@ -106,6 +106,46 @@ struct RTCPReportingTests {
         return bytes + payload
     }
 
+    /// With the REMB, browsers turn their upper simulcast layers on early, and drop them again
+    /// under CPU pressure: a forwarded layer that goes silent is replaced, with a keyframe request.
+    @Test func aForwardedLayerThatGoesSilentIsReplaced() throws {
+        let router = MediaRouter(config: MediaConfig())
+        let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000)
+        let publisher = MediaSession(id: "pub", role: .publisher, channelId: "chn_1", accountId: "acc_c",
+                                     credentials: .init(localUfrag: "up", localPassword: "ppppppppppppppppppppppp"), remoteUfrag: "rp",
+                                     dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
+                                     tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: vp8)], outboundSSRCs: [:], now: 0)
+        let viewer = MediaSession(id: "view", role: .viewer, channelId: "chn_1", accountId: nil,
+                                  credentials: .init(localUfrag: "uv", localPassword: "vvvvvvvvvvvvvvvvvvvvvvv"), remoteUfrag: "rv",
+                                  dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
+                                  tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: vp8)],
+                                  outboundSSRCs: [.video: 0xABC], now: 0)
+        try router.add(publisher)
+        try router.add(viewer)
+        let pubAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
+        let viewAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 6000)
+        router.attach("pub", to: pubAddress)
+        router.attach("view", to: viewAddress)
+        let (k1, s1) = Self.key(1), (k2, s2) = Self.key(2)
+        publisher.srtpIn = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .inbound)
+        publisher.srtpOut = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
+        viewer.srtpOut = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .outbound)
+        viewer.srtpIn = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .inbound)
+        let publisherSends = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
+        func send(_ sequence: UInt16, ssrc: UInt32, at now: Int64) throws -> [MediaRouter.Datagram] {
+            var packet = Self.rtp(sequence, timestamp: 0, ssrc: ssrc, payloadType: 96, payload: [1, 2, 3])
+            try publisherSends.protect(rtp: &packet)
+            return router.receive(packet, from: pubAddress, now: now)
+        }
+        #expect(try send(1, ssrc: 0xA, at: 0).map(\.to) == [viewAddress])
+        #expect(try send(2, ssrc: 0xA, at: 100).map(\.to) == [viewAddress])
+        #expect(try send(1, ssrc: 0xB, at: 500).isEmpty, "another layer is not forwarded while the first one flows")
+        let switched = try send(2, ssrc: 0xB, at: 1200)  // 0xA silent for 1.1 s
+        #expect(Set(switched.map(\.to)) == [viewAddress, pubAddress], "forwarded, and a keyframe asked for: \(switched)")
+        #expect(publisher.forwardedVideoSSRC == 0xB)
+        #expect(try send(3, ssrc: 0xA, at: 1300).isEmpty)
+    }
+
     @Test func theRouterSendsSenderReportsToViewersAndReceiverReportsWithREMBToPublishers() throws {
         let router = MediaRouter(config: MediaConfig(reportIntervalMillis: 1000))
         let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000), opus = WebRTCCodecDescription(name: "opus", clockRate: 48000, channels: 2)
