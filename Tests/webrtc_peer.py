@@ -3,16 +3,20 @@
 
     webrtc_peer.py publish URL KEY SECONDS [--codec vp8|h264]
         WHIP-publishes a synthetic video (and Opus audio) for SECONDS, prints "published" once
-        connected, then deletes the session.
+        connected, then what the server's feedback did ("rr KIND lost N fraction F rtt S" from
+        its receiver reports, "target_bitrate B" as its REMB set the video encoder) and deletes
+        the session.
     webrtc_peer.py watch URL TOKEN|- SECONDS MIN_FRAMES
         WHEP-watches for up to SECONDS and exits 0 once MIN_FRAMES video frames were decoded
-        (prints "frames N"); exits 1 otherwise.
+        (prints "frames N", then "sr KIND packets N bytes B skew S" per stream from the server's
+        sender reports, S being their NTP time minus the local clock); exits 1 otherwise.
 
 ICE is local only: no STUN servers, loopback candidates (aioice would otherwise skip them).
 MARQUEE_ICE_CONSENT_INTERVAL (seconds, default aioice's 5) sets how often the peer sends its
 consent checks (RFC 7675), for tests that run the server with short consent timeouts.
 """
 import asyncio
+import datetime
 import fractions
 import os
 import sys
@@ -90,6 +94,14 @@ async def publish(url, key, seconds, codec):
         await asyncio.sleep(0.1)
     print("published" if pc.connectionState == "connected" else "not connected: " + pc.connectionState, flush=True)
     await asyncio.sleep(seconds)
+    for transceiver in pc.getTransceivers():
+        sender = transceiver.sender
+        for stats in (await sender.getStats()).values():
+            if stats.type == "remote-inbound-rtp":
+                print(f"rr {stats.kind} lost {stats.packetsLost} fraction {stats.fractionLost} rtt {stats.roundTripTime}", flush=True)
+        encoder = getattr(sender, "_RTCRtpSender__encoder", None)
+        if transceiver.kind == "video" and encoder is not None and hasattr(encoder, "target_bitrate"):
+            print(f"target_bitrate {encoder.target_bitrate}", flush=True)
     await asyncio.get_event_loop().run_in_executor(None, delete, url, location, key)
     await pc.close()
 
@@ -120,6 +132,21 @@ async def watch(url, token, seconds, minimum):
     except asyncio.TimeoutError:
         pass
     print(f"frames {frames['video']} audio {frames['audio']} state {pc.connectionState}", flush=True)
+    # the server's sender reports (RFC 3550 6.4.1), as aiortc's receivers keep them; they come
+    # about once a second, so wait a little for both kinds
+    reports = {}
+    for _ in range(30):
+        for transceiver in pc.getTransceivers():
+            for stats in (await transceiver.receiver.getStats()).values():
+                if stats.type == "remote-outbound-rtp":
+                    reports[stats.kind] = stats
+        if len(reports) == 2 or frames["video"] < minimum:
+            break
+        await asyncio.sleep(0.1)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for kind, stats in sorted(reports.items()):
+        skew = (stats.remoteTimestamp - now).total_seconds()
+        print(f"sr {kind} packets {stats.packetsSent} bytes {stats.bytesSent} skew {skew:.3f}", flush=True)
     await asyncio.get_event_loop().run_in_executor(None, delete, url, location, None if token == "-" else token)
     await pc.close()
     return frames["video"] >= minimum

@@ -14,8 +14,10 @@ public struct MediaStatistics: Sendable, Equatable {
     public var sessions: Int
     public var forwarded: Int
     public var dropped: [String: Int]
-    public init(sessions: Int, forwarded: Int, dropped: [String: Int]) {
-        self.sessions = sessions; self.forwarded = forwarded; self.dropped = dropped
+    /// RTCP the SFU originated, by kind: `sender_report`, `receiver_report`, `remb`.
+    public var rtcpSent: [String: Int]
+    public init(sessions: Int, forwarded: Int, dropped: [String: Int], rtcpSent: [String: Int] = [:]) {
+        self.sessions = sessions; self.forwarded = forwarded; self.dropped = dropped; self.rtcpSent = rtcpSent
     }
 
     /// Prometheus text exposition lines.
@@ -25,6 +27,10 @@ public struct MediaStatistics: Sendable, Equatable {
         text += "# TYPE marquee_media_dropped_datagrams_total counter\n"
         for (reason, count) in dropped.sorted(by: { $0.key < $1.key }) {
             text += "marquee_media_dropped_datagrams_total{reason=\"\(reason)\"} \(count)\n"
+        }
+        text += "# TYPE marquee_media_rtcp_sent_total counter\n"
+        for (type, count) in rtcpSent.sorted(by: { $0.key < $1.key }) {
+            text += "marquee_media_rtcp_sent_total{type=\"\(type)\"} \(count)\n"
         }
         return text
     }

@@ -13,11 +13,22 @@ public struct MediaConfig: Sendable {
     public var setupTimeoutMillis: Int64
     /// The most sessions the server holds at once (each WHIP/WHEP POST makes one).
     public var maxSessions: Int
+    /// How often each session gets RTCP reports: sender reports to viewers, receiver reports
+    /// and REMB to publishers (RFC 3550 §6.2 suggests a few seconds; browsers send about 1/s).
+    public var reportIntervalMillis: Int64
+    /// The REMB sent to a publisher is its received bitrate × 1.5, at least this (so browsers
+    /// keep their upper simulcast layers on from the start) …
+    public var publisherBitrateFloor: UInt64
+    /// … and at most this.
+    public var publisherBitrateCeiling: UInt64
 
     public init(host: String = "0.0.0.0", port: Int = 8189, publicIPs: [String] = [], consentDisconnectMillis: Int64 = 10_000,
-                consentTimeoutMillis: Int64 = 30_000, setupTimeoutMillis: Int64 = 15_000, maxSessions: Int = 4096) {
+                consentTimeoutMillis: Int64 = 30_000, setupTimeoutMillis: Int64 = 15_000, maxSessions: Int = 4096,
+                reportIntervalMillis: Int64 = 1000, publisherBitrateFloor: UInt64 = 2_500_000, publisherBitrateCeiling: UInt64 = 10_000_000) {
         self.host = host; self.port = port; self.publicIPs = publicIPs
         self.consentDisconnectMillis = consentDisconnectMillis; self.consentTimeoutMillis = consentTimeoutMillis
         self.setupTimeoutMillis = setupTimeoutMillis; self.maxSessions = maxSessions
+        self.reportIntervalMillis = reportIntervalMillis
+        self.publisherBitrateFloor = publisherBitrateFloor; self.publisherBitrateCeiling = publisherBitrateCeiling
     }
 }

@@ -18,6 +18,8 @@ public struct MediaCounters: Sendable {
     public var forwarded = 0
     public var retransmitted = 0
     public var dropped: [String: Int] = [:]
+    /// RTCP the SFU originated, by kind (sender_report, receiver_report, remb).
+    public var rtcpSent: [String: Int] = [:]
     mutating func drop(_ reason: String) { dropped[reason, default: 0] += 1 }
 }
 
@@ -29,14 +31,14 @@ final class MediaRouter: @unchecked Sendable {
 
     let config: MediaConfig
     private let responder = STUNResponder(software: "marquee")
-    private var sessions: [String: MediaSession] = [:]
+    private(set) var sessions: [String: MediaSession] = [:]
     private var byAddress: [SocketAddress: String] = [:]
     private var byUfrag: [String: String] = [:]
-    private var publisherOfChannel: [String: String] = [:]
+    private(set) var publisherOfChannel: [String: String] = [:]
     private var viewersOfChannel: [String: Set<String>] = [:]
     private(set) var actions: [MediaAction] = []
     var counters = MediaCounters()
-    private static let serverSSRC: UInt32 = 0x4D51_5545  // "MQUE": our RTCP sender SSRC
+    static let serverSSRC: UInt32 = 0x4D51_5545  // "MQUE": our RTCP sender SSRC
 
     init(config: MediaConfig) { self.config = config }
 
@@ -189,13 +191,21 @@ final class MediaRouter: @unchecked Sendable {
         guard let packet = try? RTPPacket(parsing: plain), let track = session.track(payloadType: packet.payloadType) else {
             counters.drop("rtp_unknown_payload"); return []
         }
-        if track.kind == .video && !selectLayer(packet, track, session) { return [] }
+        // every layer is reported on (receiver reports, bandwidth estimate), forwarded or not
+        session.received[packet.ssrc, default: ReceiveStatistics(clockRate: Int(track.codec.clockRate))]
+            .record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrivalMillis: now, bytes: bytes.count)
+        let forwardedBefore = session.forwardedVideoSSRC
+        if track.kind == .video && !selectLayer(packet, track, session, now: now) { return [] }
         session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
         var out: [Datagram] = []
+        if track.kind == .video, let before = forwardedBefore, before != packet.ssrc {
+            // another layer from now on: viewers can only decode it from its next keyframe
+            out += requestKeyframe(channel: session.channelId, now: now, force: true)
+        }
         // straight over the channel's set: no array is built per packet
         for viewerId in viewersOfChannel[session.channelId] ?? [] {
-            guard let viewer = sessions[viewerId], viewer.mediaReady, !viewer.disconnected,
-                  var rewrite = viewer.outbound[track.kind] else { continue }
+            guard let viewer = sessions[viewerId], viewer.mediaReady, !viewer.disconnected, let address = viewer.address,
+                  let srtpOut = viewer.srtpOut, var rewrite = viewer.outbound[track.kind] else { continue }
             if rewrite.sourceSSRC != packet.ssrc {
                 // a new source (first packet, or another layer): keep the viewer's numbering continuous
                 let next = rewrite.sequenceOffset == nil ? UInt16.random(in: 0...UInt16.max) : rewrite.lastSent &+ 1
@@ -204,26 +214,29 @@ final class MediaRouter: @unchecked Sendable {
             }
             let sequence = packet.sequenceNumber &+ (rewrite.sequenceOffset ?? 0)
             rewrite.lastSent = sequence
-            viewer.outbound[track.kind] = rewrite
-            if let datagram = rewritten(plain, packet, for: viewer, kind: track.kind, sequence: sequence) {
+            if let datagram = rewritten(plain, packet, rewrite, sequence: sequence, to: address, srtpOut) {
                 out.append(datagram)
                 counters.forwarded += 1
+                rewrite.sent.sent(timestamp: packet.timestamp &+ rewrite.timestampOffset, payloadBytes: packet.payloadRange.count, nowMillis: now)
             }
+            viewer.outbound[track.kind] = rewrite
         }
         return out
     }
 
-    /// One viewer's copy: its SSRC, payload type and sequence number, no header extensions (their
-    /// ids are per negotiation) or CSRCs, then the payload; encrypted with the viewer's keys.
-    private func rewritten(_ plain: [UInt8], _ packet: RTPPacket, for viewer: MediaSession, kind: NegotiatedTrack.Kind,
-                           sequence: UInt16) -> Datagram? {
-        guard let address = viewer.address, let rewrite = viewer.outbound[kind], let srtpOut = viewer.srtpOut else { return nil }
+    /// One viewer's copy: its SSRC, payload type, sequence number and timestamp, no header
+    /// extensions (their ids are per negotiation) or CSRCs, then the payload; encrypted with the
+    /// viewer's keys.
+    private func rewritten(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16,
+                           to address: SocketAddress, _ srtpOut: SRTPSession) -> Datagram? {
         var copy: [UInt8] = []
         copy.reserveCapacity(12 + plain.count - packet.payloadRange.lowerBound + 16)
         copy.append(0x80 | (plain[0] & 0x20))
         copy.append((plain[1] & 0x80) | rewrite.payloadType)
         copy.append(UInt8(sequence >> 8)); copy.append(UInt8(sequence & 0xff))
-        copy.append(contentsOf: plain[4..<8])
+        let timestamp = packet.timestamp &+ rewrite.timestampOffset
+        copy.append(UInt8(timestamp >> 24)); copy.append(UInt8((timestamp >> 16) & 0xff))
+        copy.append(UInt8((timestamp >> 8) & 0xff)); copy.append(UInt8(timestamp & 0xff))
         let ssrc = rewrite.ssrc
         copy.append(UInt8(ssrc >> 24)); copy.append(UInt8((ssrc >> 16) & 0xff)); copy.append(UInt8((ssrc >> 8) & 0xff)); copy.append(UInt8(ssrc & 0xff))
         copy.append(contentsOf: plain[packet.payloadRange.lowerBound...])
@@ -236,13 +249,14 @@ final class MediaRouter: @unchecked Sendable {
     private func answerNACK(_ nack: RTCPGenericNACK, from viewer: MediaSession) -> [Datagram] {
         guard let kind = viewer.outbound.first(where: { $0.value.ssrc == nack.mediaSSRC })?.key,
               let rewrite = viewer.outbound[kind], let offset = rewrite.sequenceOffset,
+              let address = viewer.address, let srtpOut = viewer.srtpOut,
               let publisherId = publisherOfChannel[viewer.channelId], let publisher = sessions[publisherId],
               let cache = publisher.cache[kind] else { return [] }
         var out: [Datagram] = []
         for lost in nack.lostSequenceNumbers.prefix(64) {
             guard let plain = cache.packet(lost &- offset), let packet = try? RTPPacket(parsing: plain),
                   packet.ssrc == rewrite.sourceSSRC else { counters.drop("nack_miss"); continue }
-            if let datagram = rewritten(plain, packet, for: viewer, kind: kind, sequence: lost) {
+            if let datagram = rewritten(plain, packet, rewrite, sequence: lost, to: address, srtpOut) {
                 out.append(datagram)
                 counters.retransmitted += 1
             }
@@ -251,7 +265,7 @@ final class MediaRouter: @unchecked Sendable {
     }
 
     /// Simulcast: forward one layer, the best one seen (rids are ordered best first).
-    private func selectLayer(_ packet: RTPPacket, _ track: NegotiatedTrack, _ session: MediaSession) -> Bool {
+    private func selectLayer(_ packet: RTPPacket, _ track: NegotiatedTrack, _ session: MediaSession, now: Int64) -> Bool {
         if session.videoSSRCs[packet.ssrc] == nil {
             var rid = ""
             if let id = track.ridExtensionId, let value = packet.extensionValue(id: id) { rid = String(decoding: value, as: UTF8.self) }
@@ -259,26 +273,31 @@ final class MediaRouter: @unchecked Sendable {
         }
         let rid = session.videoSSRCs[packet.ssrc] ?? ""
         guard let current = session.forwardedVideoSSRC else {
-            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid
+            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid; session.forwardedVideoAt = now
             return true
         }
-        if current == packet.ssrc { return true }
-        // a better layer appeared: switch to it (the keyframe request makes the switch clean)
+        if current == packet.ssrc { session.forwardedVideoAt = now; return true }
+        // a better layer appeared, or the forwarded one went silent (the sender dropped it under
+        // CPU or bandwidth pressure): switch (the keyframe request makes the switch clean)
         let rank = { (r: String) in track.rids.firstIndex(of: r) ?? Int.max }
-        if rank(rid) < rank(session.forwardedVideoRid ?? "") {
-            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid
+        if rank(rid) < rank(session.forwardedVideoRid ?? "") || now - session.forwardedVideoAt > 1000 {
+            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid; session.forwardedVideoAt = now
             return true
         }
         return false
     }
 
-    /// Viewer feedback: keyframe requests go (coalesced) to the publisher; the rest is consumed here.
+    /// Viewer feedback: keyframe requests go (coalesced) to the publisher; the rest is consumed
+    /// here. From a publisher only its sender reports matter (for our receiver and sender reports).
     private func rtcp(_ bytes: [UInt8], _ session: MediaSession, now: Int64) -> [Datagram] {
         guard let srtpIn = session.srtpIn else { return [] }
         var plain = bytes
         do { try srtpIn.unprotect(rtcp: &plain) } catch { counters.drop("srtcp_auth"); return [] }
-        guard session.role == .viewer else { return [] }
         guard let packets = try? RTCPPacket.parseCompound(plain) else { counters.drop("rtcp_malformed"); return [] }
+        guard session.role == .viewer else {
+            for case .senderReport(let report) in packets { publisherSenderReport(report, from: session, now: now) }
+            return []
+        }
         var wantsKeyframe = false
         var out: [Datagram] = []
         for packet in packets {

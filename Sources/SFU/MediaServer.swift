@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Domain
 import Engine
 import HTTPAPI
@@ -40,6 +45,13 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
 
     static func now() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) }
 
+    /// The wall clock as an NTP timestamp, for sender reports.
+    static func ntpNow() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return NTPTime.fromUnix(nanoseconds: Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
+    }
+
     /// Binds the socket and starts the timers.
     public func start() async throws {
         let handler = MediaHandler(server: self)
@@ -54,7 +66,8 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
         candidates = Self.hostAddresses(bound: config.host, publicIPs: config.publicIPs)
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [weak self] task in
             guard let self, let channel = self.channel, channel.isActive else { task.cancel(); return }
-            self.send(self.router.tick(now: Self.now()), on: channel)
+            let now = Self.now()
+            self.send(self.router.tick(now: now) + self.router.reports(now: now, ntpNow: Self.ntpNow()), on: channel)
             self.flushActions()
         }
         logger.notice("media (WHIP/WHEP) listening", metadata: ["udp": "\(config.host):\(boundPort)", "candidates": "\(candidates)"])
@@ -209,7 +222,7 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
 
     public func statistics() async -> MediaStatistics {
         let (sessions, counters) = await snapshot()
-        return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped)
+        return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped, rtcpSent: counters.rtcpSent)
     }
 
     /// Sessions held now and the router's counters (for /metrics and tests).

@@ -27,10 +27,16 @@ final class MediaSession: @unchecked Sendable {
     struct Outbound {
         var ssrc: UInt32
         var payloadType: UInt8
+        /// Ticks per second of the stream's RTP timestamps.
+        var clockRate: UInt32
         /// outgoing sequence = incoming + offset (set by the first packet forwarded).
         var sequenceOffset: UInt16?
+        /// outgoing timestamp = incoming + offset (0 until a source switch needs another).
+        var timestampOffset: UInt32 = 0
         var sourceSSRC: UInt32?
         var lastSent: UInt16 = 0
+        /// Counts and the newest timestamp, for this stream's sender reports.
+        var sent = SendStatistics()
     }
 
     let id: String
@@ -58,10 +64,22 @@ final class MediaSession: @unchecked Sendable {
     /// Publisher: the video SSRC being forwarded (the best simulcast layer seen) and its rid.
     var forwardedVideoSSRC: UInt32?
     var forwardedVideoRid: String?
+    /// When the forwarded layer last had a packet: a layer silent for a second was turned off by
+    /// the sender (CPU or bandwidth adaptation), and another one takes its place.
+    var forwardedVideoAt: Int64 = 0
     var videoSSRCs: [UInt32: String] = [:]
     var lastKeyframeRequestAt: Int64 = 0
     /// Publisher: recent packets per kind, for answering viewers' NACKs.
     var cache: [NegotiatedTrack.Kind: PacketCache] = [:]
+    /// Publisher: reception per incoming SSRC (every simulcast layer, forwarded or not), for
+    /// receiver reports and the bandwidth estimate.
+    var received: [UInt32: ReceiveStatistics] = [:]
+    /// Publisher: the newest sender report of any of its streams (its NTP time and when it came),
+    /// so every stream's RTP clock maps to the same estimate of the publisher's wall clock.
+    var newestSenderReport: (ntp: UInt64, arrivalMillis: Int64)?
+    /// When this session's next RTCP reports are due (router clock, ms) and when the last went.
+    var nextReportAt: Int64 = 0
+    var lastReportAt: Int64?
 
     init(id: String, role: Role, channelId: String, accountId: String?, credentials: STUNResponder.Credentials, remoteUfrag: String,
          dtls: DTLSEndpoint, tracks: [NegotiatedTrack], outboundSSRCs: [NegotiatedTrack.Kind: UInt32], now: Int64) {
@@ -69,7 +87,8 @@ final class MediaSession: @unchecked Sendable {
         self.credentials = credentials; self.remoteUfrag = remoteUfrag; self.dtls = dtls; self.tracks = tracks
         self.createdAt = now; self.lastConsentAt = now
         for track in tracks where role == .viewer {
-            outbound[track.kind] = Outbound(ssrc: outboundSSRCs[track.kind] ?? UInt32.random(in: 1...UInt32.max), payloadType: track.payloadType)
+            outbound[track.kind] = Outbound(ssrc: outboundSSRCs[track.kind] ?? UInt32.random(in: 1...UInt32.max), payloadType: track.payloadType,
+                                            clockRate: track.codec.clockRate)
         }
     }
 

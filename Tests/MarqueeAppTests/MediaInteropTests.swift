@@ -68,6 +68,7 @@ struct MediaInteropTests {
             #expect(viewer.stdout.contains("frames"), "\(viewer)")
             let status = try await publisher.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "publisher: \(publisher.output) \(publisher.errorOutput)")
+            expectReportsUnderstood(viewer: viewer.stdout, publisher: publisher.output)
             // the log: stream.started, viewer.joined, viewer.left, stream.ended
             var types: [String] = []
             for _ in 0..<50 {
@@ -81,6 +82,29 @@ struct MediaInteropTests {
             _ = parts
         }
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
+    }
+
+    /// The SFU's RTCP as aiortc understood it. The viewer kept our sender reports for both
+    /// streams (counts of what it was sent, NTP time close to its own clock); the publisher took
+    /// our receiver reports for its streams and its video encoder followed our REMB up from its
+    /// default (500 kbit/s VP8, 1 Mbit/s H.264) to at least its 1.5 Mbit/s VP8 maximum.
+    static func expectReportsUnderstood(viewer: String, publisher: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        func fields(_ output: String, _ prefix: String) -> [String: String]? {
+            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix + " ") }) else { return nil }
+            let words = line.dropFirst(prefix.count).split(separator: " ").map(String.init)
+            return Dictionary(stride(from: 0, to: words.count - 1, by: 2).map { (words[$0], words[$0 + 1]) }, uniquingKeysWith: { a, _ in a })
+        }
+        for kind in ["video", "audio"] {
+            let sr = fields(viewer, "sr \(kind)")
+            #expect(Int(sr?["packets"] ?? "") ?? 0 > 0 && Int(sr?["bytes"] ?? "") ?? 0 > 0,
+                    "the viewer kept our \(kind) sender report: \(viewer)", sourceLocation: sourceLocation)
+            #expect(abs(Double(sr?["skew"] ?? "") ?? 99) < 5, "the SR's NTP time is the wall clock: \(viewer)", sourceLocation: sourceLocation)
+            #expect(fields(publisher, "rr \(kind)") != nil, "the publisher took our \(kind) receiver report: \(publisher)",
+                    sourceLocation: sourceLocation)
+        }
+        let bitrate = publisher.split(separator: "\n").first { $0.hasPrefix("target_bitrate ") }?.split(separator: " ").last
+        #expect(Int(bitrate.map(String.init) ?? "") ?? 0 >= 1_500_000,
+                "the publisher's encoder follows our REMB: \(publisher)", sourceLocation: sourceLocation)
     }
 
     @Test func badOffersAndKeysGetClearErrors() async throws {
