@@ -23,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, libssl-dev).
@@ -54,15 +54,16 @@ let package = Package(
         .target(name: "Projections", dependencies: ["Domain", "EventLog", "SQLiteDB", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // OAuth 2.0 wire formats as values: form bodies, client credentials, PKCE, scopes, redirect URIs, the consent page.
         .target(name: "OAuth", dependencies: ["EventLog", "MarqueeCore"], swiftSettings: settings),
-        // Webhooks: Standard Webhooks signing, SSRF rules, retry policy, the delivery store and HTTP client, the dispatcher.
+        // Webhooks: Standard Webhooks signing, SSRF rules, retry policy, the delivery store and HTTP/1.1 client (SwiftNIO), the dispatcher.
         .target(
             name: "Webhooks",
             dependencies: [
                 "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings

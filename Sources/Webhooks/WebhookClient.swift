@@ -1,15 +1,7 @@
-import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What a receiver answered.
 public struct WebhookResponse: Sendable, Equatable {
@@ -60,46 +52,30 @@ public struct WebhookTransportError: Error, Sendable, Equatable, CustomStringCon
     }
 }
 
-/// Sends webhook POSTs with AsyncHTTPClient, connecting only to the address the
-/// `DestinationGuard` approved ("pinned"), never to what a second DNS lookup might say.
+/// Sends webhook POSTs over HTTP/1.1 written directly on SwiftNIO, connecting only to the
+/// address the `DestinationGuard` approved ("pinned"), never to what a second DNS lookup might say.
 ///
-/// Pinning uses `HTTPClient.Configuration.dnsOverride` = `[host: address]`, so the `Host`
-/// header, TLS SNI and certificate validation still use the URL's host name. An `HTTPClient`
-/// carries one override, so the client keeps one per (host, pinned address), made on demand
-/// and kept for reuse of their connection pools (at most `maximumCachedClients`; the least
-/// recently used idle one is shut down to make room). Redirects are never followed (a 3xx is
-/// just a response), each request has one overall timeout, and at most 64 KiB of a response
-/// body is read (the first 1 KiB kept as the excerpt). Call `shutdown()` when done.
+/// The TCP connection goes to the pinned address, while the `Host` header, TLS SNI and
+/// certificate verification use the URL's host name. Keep-alive connections are pooled per
+/// (scheme, host, pinned address, port): at most `connectionsPerHost` per pool, requests beyond
+/// that wait for a free one. At most `maximumCachedClients` pools are kept (the least recently
+/// used idle one is closed to make room). Redirects are never followed (a 3xx is just a
+/// response), each request has one overall timeout (waiting, connecting, TLS, sending, reading;
+/// its connection is closed when it fires), and at most 64 KiB of a response body is read (the
+/// first 1 KiB kept as the excerpt; the connection is dropped when there is more). Call
+/// `shutdown()` when done.
 public final class WebhookClient: Sendable {
     /// The bound on one whole request, from connecting to reading the body.
     public let timeout: Duration
-    /// Idle clients kept at most.
+    /// Connection pools kept at most (one per scheme, host, pinned address and port).
     public let maximumCachedClients: Int
-    /// HTTP/1.1 connections per host and pinned address.
+    /// HTTP/1.1 connections per pool.
     public let connectionsPerHost: Int
     /// Response bytes read at most before the connection is dropped.
     public static let drainLimit = 64 * 1024
 
     private let group: any EventLoopGroup
-    private let logger: Logger
-    private let state = Mutex(State())
-
-    private struct Key: Hashable {
-        var host: String
-        var address: IPAddress
-    }
-
-    private struct Entry {
-        var client: HTTPClient
-        var inFlight: Int
-        var lastUsed: UInt64
-    }
-
-    private struct State {
-        var clients: [Key: Entry] = [:]
-        var tick: UInt64 = 0
-        var isShutDown = false
-    }
+    private let pools: ConnectionPools
 
     public init(timeout: Duration = .seconds(15), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 maximumCachedClients: Int = 64, connectionsPerHost: Int = 16, logger: Logger? = nil) {
@@ -107,182 +83,55 @@ public final class WebhookClient: Sendable {
         self.group = eventLoopGroup
         self.maximumCachedClients = max(1, maximumCachedClients)
         self.connectionsPerHost = max(8, connectionsPerHost)
-        self.logger = logger ?? Logger(label: "marquee.webhooks.client", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.pools = ConnectionPools(timeout: timeout, group: eventLoopGroup, maximumPools: self.maximumCachedClients,
+                                     connectionsPerPool: self.connectionsPerHost,
+                                     logger: logger ?? Logger(label: "marquee.webhooks.client", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
-    /// How many `HTTPClient`s are alive (for tests and metrics).
-    public var cachedClientCount: Int { state.withLock { $0.clients.count } }
+    /// How many connection pools are alive (for tests and metrics).
+    public var cachedClientCount: Int { pools.poolCount }
 
     /// POSTs `body` to `url`, connecting to `address`.
     /// - Throws: `WebhookTransportError` when no response came; `CancellationError` when the
-    ///   calling task was cancelled.
+    ///   calling task was cancelled (the request may still run to its end on its connection).
     public func post(url: WebhookURL, pinned address: IPAddress, headers: [(String, String)], body: [UInt8]) async throws -> WebhookResponse {
-        let key = Key(host: url.host, address: address)
-        let client = try acquire(key, url: url)
-        defer { release(key) }
-
-        var request = HTTPClientRequest(url: url.text)
-        request.method = .POST
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let prepared = request
-
-        let timeout = self.timeout
-        let logger = self.logger
-        let start = ContinuousClock.now
-        do {
-            return try await withThrowingTaskGroup(of: WebhookResponse?.self) { tasks in
-                tasks.addTask {
-                    let response = try await client.execute(prepared, deadline: .now() + TimeAmount(timeout), logger: logger)
-                    var excerpt: [UInt8] = []
-                    var read = 0
-                    for try await chunk in response.body {
-                        if excerpt.count < ResponseExcerpt.limit {
-                            excerpt += chunk.readableBytesView.prefix(ResponseExcerpt.limit - excerpt.count)
-                        }
-                        read += chunk.readableBytes
-                        if read >= Self.drainLimit { break } // dropping the stream closes the connection
-                    }
-                    let elapsed = ContinuousClock.now - start
-                    return WebhookResponse(statusCode: Int(response.status.code),
-                                           retryAfter: response.headers.first(name: "retry-after"),
-                                           excerpt: ResponseExcerpt.make(excerpt), latencyMillis: elapsed.wholeMilliseconds)
-                }
-                tasks.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil // the timer won
-                }
-                defer { tasks.cancelAll() }
-                guard let first = try await tasks.next(), let response = first else {
-                    throw WebhookTransportError(kind: .timedOut, description: "timed out after \(Self.format(timeout))")
-                }
-                return response
-            }
-        } catch {
-            throw Self.transportError(error, url: url, address: address, timeout: timeout)
+        let key = PoolKey(tls: url.scheme == "https", host: url.host, address: address, port: url.port)
+        let start = NIODeadline.now()
+        let promise = group.any().makePromise(of: WebhookResponse.self)
+        pools.execute(PendingRequest(head: Self.head(url, headers: headers, bodySize: body.count), body: ByteBuffer(bytes: body),
+                                     deadline: start + TimeAmount(timeout), start: start, promise: promise), key: key)
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(CancellationError())
         }
     }
 
-    /// A safety net: clients still cached are shut down in the background (AsyncHTTPClient
-    /// traps in debug builds when an `HTTPClient` is released running). Call `shutdown()`.
+    /// RFC 9112 section 3: origin-form target, `Host` with the port when not the default.
+    static func head(_ url: WebhookURL, headers: [(String, String)], bodySize: Int) -> HTTPRequestHead {
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(headers.count + 2)
+        let host = url.host.contains(":") ? "[\(url.host)]" : url.host
+        let defaultPort = url.scheme == "https" ? 443 : 80
+        fields.add(name: "host", value: url.port == defaultPort ? host : "\(host):\(url.port)")
+        var hasLength = false
+        for (name, value) in headers {
+            if name.utf8.count == 4, name.lowercased() == "host" { continue }
+            if name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
+            fields.add(name: name, value: value)
+        }
+        if !hasLength { fields.add(name: "content-length", value: String(bodySize)) }
+        return HTTPRequestHead(version: .http1_1, method: .POST, uri: url.pathAndQuery, headers: fields)
+    }
+
+    /// A safety net: pooled connections are closed in the background. Call `shutdown()`.
     deinit {
-        let clients = state.withLock { state in state.clients.values.map(\.client) }
-        for client in clients { client.shutdown { _ in } }
+        pools.closeAll()
     }
 
-    /// Shuts down every cached `HTTPClient` (requests still in flight fail); later posts throw.
+    /// Closes every pooled connection (requests still in flight fail `.shutDown`); later posts throw.
     public func shutdown() async throws {
-        let clients = state.withLock { state -> [HTTPClient] in
-            state.isShutDown = true
-            defer { state.clients.removeAll() }
-            return state.clients.values.map(\.client)
-        }
-        var firstError: (any Error)?
-        for client in clients {
-            do { try await client.shutdown() } catch { firstError = firstError ?? error }
-        }
-        if let firstError { throw firstError }
-    }
-
-    // MARK: the client cache
-
-    private func acquire(_ key: Key, url: WebhookURL) throws -> HTTPClient {
-        let (client, evicted) = try state.withLock { state throws -> (HTTPClient, HTTPClient?) in
-            guard !state.isShutDown else {
-                throw WebhookTransportError(kind: .shutDown, description: "the webhook client is shut down")
-            }
-            state.tick += 1
-            if var entry = state.clients[key] {
-                entry.inFlight += 1
-                entry.lastUsed = state.tick
-                state.clients[key] = entry
-                return (entry.client, nil)
-            }
-            var evicted: HTTPClient?
-            if state.clients.count >= maximumCachedClients,
-               let victim = state.clients.filter({ $0.value.inFlight == 0 }).min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
-                evicted = victim.value.client
-                state.clients[victim.key] = nil
-            }
-            let client = makeClient(key, url: url)
-            state.clients[key] = Entry(client: client, inFlight: 1, lastUsed: state.tick)
-            return (client, evicted)
-        }
-        if let evicted {
-            // Idle, so nothing is in flight on it: its shutdown only closes idle connections.
-            Task { try? await evicted.shutdown() }
-        }
-        return client
-    }
-
-    private func release(_ key: Key) {
-        state.withLock { state in
-            state.clients[key]?.inFlight -= 1
-        }
-    }
-
-    private func makeClient(_ key: Key, url: WebhookURL) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        let amount = TimeAmount(timeout)
-        configuration.timeout = .init(connect: amount, read: amount, write: amount)
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
-        // A refused connection fails this attempt now; the retry schedule decides about the next.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.decompression = .disabled
-        // The key is the host as AsyncHTTPClient reads it from the URL (IPv6 in brackets).
-        let urlHost: String
-        if case .v6? = url.hostAddress { urlHost = "[\(key.host)]" } else { urlHost = key.host }
-        configuration.dnsOverride = [urlHost: key.address.description]
-        return HTTPClient(eventLoopGroup: group, configuration: configuration, backgroundActivityLogger: logger)
-    }
-
-    // MARK: errors
-
-    static func transportError(_ error: any Error, url: WebhookURL, address: IPAddress, timeout: Duration) -> any Error {
-        if let error = error as? WebhookTransportError { return error }
-        if error is CancellationError { return error }
-        let target = "\(address.urlHost):\(url.port)"
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout:
-                return WebhookTransportError(kind: .timedOut, description: "timed out after \(format(timeout))")
-            case .remoteConnectionClosed:
-                return WebhookTransportError(kind: .connectionClosed, description: "\(target) closed the connection without a complete response")
-            case .alreadyShutdown:
-                return WebhookTransportError(kind: .shutDown, description: "the webhook client is shut down")
-            case .cancelled:
-                return CancellationError()
-            default:
-                return WebhookTransportError(kind: .failed, description: "request to \(target) failed: \(error.shortDescription)")
-            }
-        }
-        if String(reflecting: type(of: error)).hasPrefix("NIOSSL.") {
-            return WebhookTransportError(kind: .tls, description: "TLS with \(url.host) at \(target) failed: \(tlsReason(String(describing: error)))")
-        }
-        if isConnectionRefused(error) {
-            return WebhookTransportError(kind: .connectionRefused, description: "connection refused by \(target)")
-        }
-        return WebhookTransportError(kind: .failed, description: "request to \(target) failed: \(error)")
-    }
-
-    /// The OpenSSL reason code (`WRONG_VERSION_NUMBER`, `CERTIFICATE_VERIFY_FAILED`) in a
-    /// NIOSSL error's text, or its case name: short, and free of build paths.
-    static func tlsReason(_ text: String) -> String {
-        if let range = text.range(of: "OPENSSL_internal:") {
-            let token = text[range.upperBound...].prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
-            if !token.isEmpty { return String(token) }
-        }
-        let name = text.prefix { $0 != "(" && $0 != ":" }
-        return name.isEmpty ? "handshake failed" : String(name)
-    }
-
-    static func isConnectionRefused(_ error: any Error) -> Bool {
-        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
-        if let error = error as? NIOConnectionError {
-            return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { isConnectionRefused($0.error) }
-        }
-        return false
+        await pools.shutdown()
     }
 
     /// "15 s", "1.5 s" or "250 ms".
