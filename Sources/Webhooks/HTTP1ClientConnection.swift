@@ -173,6 +173,11 @@ final class HTTP1ClientConnection: ChannelInboundHandler, RemovableChannelHandle
         guard let request = current else { return }
         current = nil
         timer?.cancel()
+        if kind == .connectionClosed && !handshakeDone {
+            // Closed before TLS was up: the other side does not speak TLS (or refused ours).
+            request.promise.fail(WebhookTransportError(kind: .tls, description: "TLS with \(key.host) at \(key.target) failed: the connection closed during the handshake"))
+            return
+        }
         request.promise.fail(pools.error(kind, key))
     }
 
