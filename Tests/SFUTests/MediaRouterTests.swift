@@ -13,7 +13,7 @@ struct MediaRouterTests {
     static func session(_ id: String, role: MediaSession.Role = .viewer, channel: String = "chn_1", now: Int64 = 0) throws -> MediaSession {
         MediaSession(id: id, role: role, channelId: channel, accountId: nil,
                      credentials: STUNResponder.Credentials(localUfrag: "u\(id)", localPassword: "p\(id)xxxxxxxxxxxxxxxxxxxxxx"),
-                     remoteUfrag: "r\(id)", dtls: try DTLSEndpoint(context: context, role: .server, expectedPeerFingerprint: nil),
+                     remoteUfrag: "r\(id)", dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
                      tracks: [], outboundSSRCs: [:], now: now)
     }
 
@@ -68,15 +68,12 @@ struct MediaRouterTests {
 @Suite("SFU router: forwarding and retransmission")
 struct MediaForwardingTests {
     static let profile = SRTPProfile.aes128CmHmacSha1_80
-    static func key(_ n: UInt8) -> ([UInt8], [UInt8]) { ([UInt8](repeating: n, count: 16), [UInt8](repeating: n &+ 1, count: 14)) }
 
-    static func rtp(_ sequence: UInt16, ssrc: UInt32 = 0x5555_0001, payload: [UInt8]) -> [UInt8] {
-        [0x80, 96, UInt8(sequence >> 8), UInt8(sequence & 0xff), 0, 1, 0, 0,
-         UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xff), UInt8((ssrc >> 8) & 0xff), UInt8(ssrc & 0xff)] + payload
-    }
-
-    @Test func packetsAreRewrittenPerViewerAndNACKsAnsweredFromTheCache() throws {
-        let router = MediaRouter(config: MediaConfig())
+    /// A router with one VP8 publisher ("pub", PT 96, at 127.0.0.1:5000) and one viewer ("view",
+    /// PT 100, outbound SSRC 0xABC, at 127.0.0.1:6000), both attached; SRTP is left to the test.
+    static func videoPair(config: MediaConfig = MediaConfig()) throws
+        -> (router: MediaRouter, publisher: MediaSession, viewer: MediaSession, pubAddress: SocketAddress, viewAddress: SocketAddress) {
+        let router = MediaRouter(config: config)
         let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000)
         let publisher = MediaSession(id: "pub", role: .publisher, channelId: "chn_1", accountId: "acc_c",
                                      credentials: .init(localUfrag: "up", localPassword: "ppppppppppppppppppppppp"), remoteUfrag: "rp",
@@ -93,6 +90,17 @@ struct MediaForwardingTests {
         let viewAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 6000)
         router.attach("pub", to: pubAddress)
         router.attach("view", to: viewAddress)
+        return (router, publisher, viewer, pubAddress, viewAddress)
+    }
+    static func key(_ n: UInt8) -> ([UInt8], [UInt8]) { ([UInt8](repeating: n, count: 16), [UInt8](repeating: n &+ 1, count: 14)) }
+
+    static func rtp(_ sequence: UInt16, ssrc: UInt32 = 0x5555_0001, payload: [UInt8]) -> [UInt8] {
+        [0x80, 96, UInt8(sequence >> 8), UInt8(sequence & 0xff), 0, 1, 0, 0,
+         UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xff), UInt8((ssrc >> 8) & 0xff), UInt8(ssrc & 0xff)] + payload
+    }
+
+    @Test func packetsAreRewrittenPerViewerAndNACKsAnsweredFromTheCache() throws {
+        let (router, publisher, viewer, pubAddress, viewAddress) = try MediaForwardingTests.videoPair()
         let (k1, s1) = Self.key(1), (k2, s2) = Self.key(2), (k3, s3) = Self.key(3)
         publisher.srtpIn = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .inbound)
         publisher.srtpOut = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)

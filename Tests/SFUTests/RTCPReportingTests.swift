@@ -109,23 +109,7 @@ struct RTCPReportingTests {
     /// With the REMB, browsers turn their upper simulcast layers on early, and drop them again
     /// under CPU pressure: a forwarded layer that goes silent is replaced, with a keyframe request.
     @Test func aForwardedLayerThatGoesSilentIsReplaced() throws {
-        let router = MediaRouter(config: MediaConfig())
-        let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000)
-        let publisher = MediaSession(id: "pub", role: .publisher, channelId: "chn_1", accountId: "acc_c",
-                                     credentials: .init(localUfrag: "up", localPassword: "ppppppppppppppppppppppp"), remoteUfrag: "rp",
-                                     dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
-                                     tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: vp8)], outboundSSRCs: [:], now: 0)
-        let viewer = MediaSession(id: "view", role: .viewer, channelId: "chn_1", accountId: nil,
-                                  credentials: .init(localUfrag: "uv", localPassword: "vvvvvvvvvvvvvvvvvvvvvvv"), remoteUfrag: "rv",
-                                  dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
-                                  tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: vp8)],
-                                  outboundSSRCs: [.video: 0xABC], now: 0)
-        try router.add(publisher)
-        try router.add(viewer)
-        let pubAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
-        let viewAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 6000)
-        router.attach("pub", to: pubAddress)
-        router.attach("view", to: viewAddress)
+        let (router, publisher, viewer, pubAddress, viewAddress) = try MediaForwardingTests.videoPair()
         let (k1, s1) = Self.key(1), (k2, s2) = Self.key(2)
         publisher.srtpIn = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .inbound)
         publisher.srtpOut = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
