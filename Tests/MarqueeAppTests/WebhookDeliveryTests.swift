@@ -46,7 +46,7 @@ struct WebhookDeliveryTests {
         // 500 three times, then two deliveries that outlast the 700 ms timeout, then 204.
         let receiver = try await WebhookReceiver.start(in: directory, arguments: ["--fail-first", "3", "--status", "500",
                                                                                   "--sleep-first", "2", "--sleep-seconds", "2"])
-        defer { Task { await receiver.stop() } }
+        defer { receiver.terminate() }
         try await LiveServer.runParts(config: Self.config(try directory.directory("data")), clock: SystemWallClock()) { api, admin, _ in
             let (carol, victor) = try await api.carolAndVictor(admin: admin)
             let carl = try await api.account("carl", role: "creator")
@@ -108,7 +108,7 @@ struct WebhookDeliveryTests {
         defer { directory.remove() }
         let receiver = try await WebhookReceiver.start(in: directory)
         let gone = try await WebhookReceiver.start(in: directory, name: "gone", arguments: ["--gone"])
-        defer { Task { await receiver.stop(); await gone.stop() } }
+        defer { receiver.terminate(); gone.terminate() }
         try await LiveServer.runParts(config: Self.config(try directory.directory("data")), clock: SystemWallClock()) { api, admin, _ in
             let (carol, victor) = try await api.carolAndVictor(admin: admin)
             let endpoint = try await Self.createEndpoint(api, token: carol.token, url: receiver.url, types: ["gift.sent"])
@@ -159,7 +159,7 @@ struct WebhookDeliveryTests {
         let slow = try await WebhookReceiver.start(in: directory, name: "slow", arguments: ["--sleep-first", "1000", "--sleep-seconds", "90"])
         let failing = try await WebhookReceiver.start(in: directory, name: "failing", arguments: ["--fail-first", "1000", "--status", "503",
                                                                                                  "--retry-after", "1"])
-        defer { Task { await fast.stop(); await slow.stop(); await failing.stop() } }
+        defer { fast.terminate(); slow.terminate(); failing.terminate() }
         var config = Self.config(try directory.directory("data"))
         config.webhooks.disableAfterMillis = 1500
         // Long enough that no first attempt times out during the test, however loaded the machine.
@@ -206,7 +206,7 @@ struct WebhookDeliveryTests {
         defer { directory.remove() }
         let dataDir = try directory.directory("data")
         let receiver = try await WebhookReceiver.start(in: directory)
-        defer { Task { await receiver.stop() } }
+        defer { receiver.terminate() }
         // Without the allowlist: loopback, private, link-local/metadata and non-http URLs are refused.
         let endpoint: String = try await LiveServer.runParts(config: Self.config(dataDir, allowLoopback: false), clock: SystemWallClock()) { api, admin, _ in
             let (carol, _) = try await api.carolAndVictor(admin: admin)
@@ -271,7 +271,7 @@ struct WebhookDeliveryTests {
         try await server.crash()
 
         let receiver = try await WebhookReceiver.start(in: directory, port: port)
-        defer { Task { await receiver.stop() } }
+        defer { receiver.terminate() }
         try receiver.trust([secret])
         let restarted = try await ServerProcess.start(arguments: arguments, environment: environment, logPath: directory.file("serve2.log"))
         try await receiver.waitFor(expected, timeout: .seconds(60))

@@ -71,6 +71,10 @@ final class WebhookReceiver: @unchecked Sendable {
         }
     }
 
+    /// SIGKILL now, without waiting (for `defer`: a receiver never outlives its test, even with
+    /// handler threads asleep in a keep-alive connection).
+    func terminate() { child.signal(SIGKILL) }
+
     func stop() async {
         child.signal(SIGTERM)
         _ = try? await child.waitForExit(timeout: .seconds(10))
