@@ -18,3 +18,15 @@ extension DeliveryStore {
         }
     }
 }
+
+extension DeliveryStore {
+    /// Drops messages and attempts after `seq` and moves the cursor back to it, in one
+    /// transaction (the log was restored to an earlier point).
+    public func forget(after seq: Int64) throws {
+        try connection.transaction {
+            try connection.run("DELETE FROM webhook_attempts WHERE seq > ?1", [.integer(seq)])
+            try connection.run("DELETE FROM webhook_messages WHERE seq > ?1", [.integer(seq)])
+            try connection.run("UPDATE webhook_cursor SET seq = ?1", [.integer(seq)])
+        }
+    }
+}

@@ -251,6 +251,16 @@ actor DispatchCore {
     /// The registry as of the cursor (a scan of the few event types it learns from).
     func load() throws {
         cursor = try store.cursor()
+        // A log restored from a backup is shorter than what `webhooks.sqlite` remembers: its
+        // messages after the log's end name events that no longer exist, and new events will
+        // take those seqs. Forget them and follow the log from its end, so nothing new is skipped.
+        let logHead = try logPool.withConnection { try $0.scalarInt("SELECT COALESCE(MAX(seq), 0) FROM events") } ?? 0
+        if cursor > logHead {
+            logger.warning("webhooks.sqlite is ahead of the event log (a restored backup?); forgetting what came after the log's end",
+                           metadata: ["cursor": "\(cursor)", "logHead": "\(logHead)"])
+            try store.forget(after: logHead)
+            cursor = logHead
+        }
         var fresh = registry
         try logPool.withConnection { connection in
             try EventStore(connection: connection).scan(after: 0, through: cursor, types: Registry.relevantTypes) { row in

@@ -181,7 +181,8 @@ struct MediaBillingTests {
             try await api.grant("victor", 10, admin: admin)       // two minutes' worth
             let port = try #require(api.port)
             let script = MediaInteropTests.script
-            let publisher = try await MediaInteropTests.goLive(api, python: python, ownerToken: carol.token, seconds: 20, codec: "vp8",
+            // Publishing outlasts the viewer's two "minutes" however slow a loaded machine makes the setup.
+            let publisher = try await MediaInteropTests.goLive(api, python: python, ownerToken: carol.token, seconds: 75, codec: "vp8",
                                                                directory: directory)
             defer { publisher.signal(SIGKILL) }
             // an anonymous viewer is refused a paid show; a viewer without enough tokens too

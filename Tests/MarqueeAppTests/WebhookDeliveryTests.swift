@@ -1,6 +1,7 @@
 import Foundation
 import MarqueeApp
 import MarqueeCore
+import SQLiteDB
 import Testing
 import Webhooks
 
@@ -240,6 +241,47 @@ struct WebhookDeliveryTests {
                 return (attempts["attempts"]?[0]?["error"]?.string ?? "").contains("refused")
             }
             #expect(receiver.deliveries.isEmpty, "nothing reached the loopback receiver")
+        }
+    }
+
+    @Test func aLogRestoredFromABackupBesideNewerDeliveryStateSkipsNothingNew() async throws {
+        let directory = try TemporaryDirectory("webhooks-restore")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let backup = directory.file("events-backup.sqlite")
+        let receiver = try await WebhookReceiver.start(in: directory)
+        defer { receiver.terminate() }
+        // 1: an endpoint and one gift, delivered; then a backup of the log.
+        let secret: String = try await LiveServer.runParts(config: Self.config(dataDir), clock: SystemWallClock()) { api, admin, _ in
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
+            let endpoint = try await Self.createEndpoint(api, token: carol.token, url: receiver.url, types: ["gift.sent"])
+            try receiver.trust([endpoint.secret])
+            try await receiver.waitFor([try await Self.gift(api, slug: "carol-live", token: victor.token)])
+            return endpoint.secret
+        }
+        try Connection(path: MarqueeServer.logPath(dataDir)).execute("VACUUM INTO '\(backup)'")
+        // 2: two more gifts, delivered: webhooks.sqlite's cursor moves past the backup's end.
+        try await LiveServer.runParts(config: Self.config(dataDir), clock: SystemWallClock()) { api, _, _ in
+            let victor = try await api.login("victor")
+            let seqs: Set<Int64> = [try await Self.gift(api, slug: "carol-live", token: victor),
+                                    try await Self.gift(api, slug: "carol-live", token: victor)]
+            try await receiver.waitFor(seqs)
+        }
+        // 3: the log is restored from the backup, webhooks.sqlite is left as it was.
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: MarqueeServer.logPath(dataDir) + suffix)
+            try? FileManager.default.removeItem(atPath: MarqueeServer.readModelPath(dataDir) + suffix)
+        }
+        try FileManager.default.copyItem(atPath: backup, toPath: MarqueeServer.logPath(dataDir))
+        _ = secret
+        // 4: a new gift takes a seq the old state had already passed; it is delivered all the same.
+        try await LiveServer.runParts(config: Self.config(dataDir), clock: SystemWallClock()) { api, _, _ in
+            let victor = try await api.login("victor")
+            let before = receiver.deliveries.count
+            let seq = try await Self.gift(api, slug: "carol-live", token: victor)
+            try await poll(timeout: .seconds(15), "the gift after the restore (seq \(seq))") {
+                receiver.deliveries.dropFirst(before).contains { $0.seq == seq && $0.valid && $0.status == 204 }
+            }
         }
     }
 
