@@ -50,32 +50,36 @@ struct Registry {
     /// covers the event's scope and channel.
     func recipients(of event: DomainEvent, only: String? = nil) -> [String] {
         var out: [String] = []
+        var audience: Audience?
         for endpoint in endpoints.values where endpoint.state.enabled && (only == nil || only == endpoint.state.id) {
-            guard endpoint.filter?.matches(event.type) == true, entitled(endpoint.state, event) else { continue }
+            guard endpoint.filter?.matches(event.type) == true else { continue }
+            // Worked out once per event, not once per endpoint and grant.
+            let known = audience ?? index.audience(of: event)
+            audience = known
+            guard entitled(endpoint.state, known) else { continue }
             out.append(endpoint.state.id)
         }
         return out.sorted()
     }
 
-    func entitled(_ endpoint: WebhookEndpointState, _ event: DomainEvent) -> Bool {
+    func entitled(_ endpoint: WebhookEndpointState, _ audience: Audience) -> Bool {
         let limit = Set(endpoint.scopes)
         guard let appId = endpoint.appId else {
-            return index.visible(event, to: Grant(accountId: endpoint.ownerId, isAdmin: index.admins.contains(endpoint.ownerId), scopes: limit))
+            return index.visible(audience, to: Grant(accountId: endpoint.ownerId, isAdmin: index.admins.contains(endpoint.ownerId), scopes: limit))
         }
         guard let app = integrations.apps[appId] else { return false }
         let appScopes = Set(app.scopes).intersection(limit)
         // The app acts as its owner (client credentials) with its registered scopes.
-        if index.visible(event, to: Grant(accountId: app.ownerId, isAdmin: index.admins.contains(app.ownerId), scopes: appScopes)) {
+        if index.visible(audience, to: Grant(accountId: app.ownerId, isAdmin: index.admins.contains(app.ownerId), scopes: appScopes)) {
             return true
         }
-        let audience = index.audience(of: event)
         var candidates = audience.parties
         if let channel = audience.channelId, let owner = index.channelOwner[channel] { candidates.append(owner) }
         candidates += index.admins
         for account in candidates {
             guard let granted = integrations.grant(app: appId, account: account) else { continue }
             let grant = Grant(accountId: account, isAdmin: index.admins.contains(account), scopes: appScopes.intersection(granted))
-            if index.visible(event, to: grant) { return true }
+            if index.visible(audience, to: grant) { return true }
         }
         return false
     }

@@ -86,7 +86,11 @@ public struct AudienceIndex: Sendable {
 
     /// Whether `grant` may see `event` (scope, then channel ownership, parties or admin).
     public func visible(_ event: DomainEvent, to grant: Grant) -> Bool {
-        let audience = self.audience(of: event)
+        visible(audience(of: event), to: grant)
+    }
+
+    /// The same for an audience already worked out (one event checked against many grants).
+    public func visible(_ audience: Audience, to grant: Grant) -> Bool {
         guard grant.scopes.contains(audience.scope) else { return false }
         if grant.isAdmin { return true }
         if let channel = audience.channelId, channelOwner[channel] == grant.accountId { return true }
