@@ -22,7 +22,12 @@ build:
 
 test: test-deps python-deps
 	MARQUEE_PYTHON=$(CURDIR)/$(VENV)/bin/python3 $(SWIFT) test 2>&1 | tee .build-test.log; \
-	status=$${PIPESTATUS[0]}; exit $$status
+	status=$${PIPESTATUS[0]}; \
+	if [ $$status -ne 0 ]; then \
+		echo "=== what failed (from .build-test.log) ==="; \
+		grep -E -A3 'recorded an issue|error:|Fatal error|✘ Test [^r]' .build-test.log | grep -v -E '^(✔|◇)' | tail -80; \
+		grep -E '^✘ Test run|^Test Suite .* (failed|passed)|Executed [0-9]+ tests' .build-test.log | tail -3; \
+	fi; exit $$status
 
 deps:
 	@./Deploy/install-packages.sh $(RUN_PACKAGES)

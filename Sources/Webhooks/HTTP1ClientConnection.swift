@@ -81,8 +81,9 @@ final class HTTP1ClientConnection: ChannelInboundHandler, RemovableChannelHandle
     /// Sends `request`; its promise is completed exactly once, here or later.
     func start(_ request: PendingRequest) {
         guard let context, !closing, context.channel.isActive, current == nil else {
-            let kind: WebhookTransportError.Kind = pools.isShutDown ? .shutDown : .connectionClosed
-            request.promise.fail(pools.error(kind, key))
+            // Closed before the request could go out: when TLS never came up, that is the reason
+            // (a plain server may answer the ClientHello and close before the pool hands us over).
+            request.promise.fail(closedError(pools.isShutDown ? .shutDown : .connectionClosed))
             return
         }
         current = request
@@ -173,12 +174,15 @@ final class HTTP1ClientConnection: ChannelInboundHandler, RemovableChannelHandle
         guard let request = current else { return }
         current = nil
         timer?.cancel()
+        request.promise.fail(closedError(kind))
+    }
+
+    private func closedError(_ kind: WebhookTransportError.Kind) -> WebhookTransportError {
         if kind == .connectionClosed && !handshakeDone {
             // Closed before TLS was up: the other side does not speak TLS (or refused ours).
-            request.promise.fail(WebhookTransportError(kind: .tls, description: "TLS with \(key.host) at \(key.target) failed: the connection closed during the handshake"))
-            return
+            return WebhookTransportError(kind: .tls, description: "TLS with \(key.host) at \(key.target) failed: the connection closed during the handshake")
         }
-        request.promise.fail(pools.error(kind, key))
+        return pools.error(kind, key)
     }
 
     private func close(_ context: ChannelHandlerContext) {
