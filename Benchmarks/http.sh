@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 bin=.build/release/marquee
 command -v wrk >/dev/null || ./Deploy/install-packages.sh wrk
-dir=$(mktemp -d ./bench-http.XXXX)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/marquee-bench-http.XXXX")
 port=18765
 MARQUEE_BCRYPT_COST=4 MARQUEE_ADMIN_PASSWORD=benchadmin MARQUEE_LOG_LEVEL=warning \
     "$bin" serve --data-dir "$dir" --http 127.0.0.1:$port &
