@@ -71,7 +71,8 @@ let package = Package(
         // The webhook dispatcher: a consumer of the log with a durable cursor, per-endpoint delivery and retries.
         .target(
             name: "WebhookDispatch",
-            dependencies: ["Webhooks", "Domain", "Engine", "EventLog", "SQLiteDB", "MarqueeCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Webhooks", "Domain", "Engine", "EventLog", "SQLiteDB", "MarqueeCore", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: settings
         ),
         // Hummingbird routes: REST API, problem+json, auth. Sends commands, decides nothing.

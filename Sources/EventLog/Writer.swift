@@ -108,7 +108,10 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
         defer { condition.unlock() }
         guard !running else { return }
         running = true
-        let thread = Thread { [self] in self.run() }
+        let thread = Thread { [self] in
+            ThreadName.set("marquee-writer")
+            self.run()
+        }
         thread.name = "marquee-log-writer"
         thread.stackSize = 8 << 20
         self.thread = thread
@@ -339,7 +342,10 @@ final class HelperThread: @unchecked Sendable {
         precondition(!busy && !stopped, "one job at a time, before stop")
         if !started {
             started = true
-            let thread = Thread { [self] in loop() }
+            let thread = Thread { [self] in
+                ThreadName.set(name)
+                loop()
+            }
             thread.name = name
             thread.stackSize = 8 << 20
             thread.start()

@@ -142,6 +142,35 @@ public enum WebhookBench {
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
+    /// CPU seconds so far per thread name (`/proc/self/task/*/comm` and `stat`), NIO's
+    /// `NIO-ELT-G-#N` grouped by group. Threads that ended are not counted.
+    static func threadCPU() -> [String: Double] {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var result: [String: Double] = [:]
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return result }
+        for tid in tasks {
+            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
+                  let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "(comm)": state is field 3; utime and stime are fields 14 and 15.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            var name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let hash = name.range(of: "-#") { name = String(name[..<hash.lowerBound]) }
+            result[name, default: 0] += (user + system) / ticks
+        }
+        return result
+    }
+
+    /// "name 12 %, …": each thread group's share of one core between two `threadCPU()` readings.
+    static func describeThreads(_ before: [String: Double], _ after: [String: Double], seconds: Double) -> String {
+        after.map { ($0.key, $0.value - (before[$0.key] ?? 0)) }
+            .filter { $0.1 >= 0.01 }
+            .sorted { $0.1 > $1.1 }
+            .map { String(format: "%@ %.0f %%", $0.0, 100 * $0.1 / seconds) }
+            .joined(separator: ", ")
+    }
+
     static func describe(_ r: (delivered: Int, elapsed: Double, latencies: [Double]), expected: Int) -> String {
         String(format: "%d of %d deliveries in %.2f s = %.0f deliveries/s; append-to-receipt p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                r.delivered, expected, r.elapsed, Double(r.delivered) / r.elapsed, percentile(r.latencies, 0.5), percentile(r.latencies, 0.99),
@@ -179,18 +208,27 @@ public enum WebhookBench {
         try await Task.sleep(for: .milliseconds(500))
 
         let cpuBefore = cpuSeconds()
+        let threadsBefore = threadCPU()
         let b = try await steady(fixture, receiver, endpoints: endpoints, rate: rate, seconds: Double(seconds), label: "steady")
         let cpu = cpuSeconds() - cpuBefore
+        let threadsB = threadCPU()
         lines.append("B. steady \(rate) gifts/s for \(seconds) s to \(endpoints) endpoints: " + describe(b, expected: rate * seconds * endpoints))
         lines.append(String(format: "   process CPU meanwhile: %.2f s in %.2f s (%.0f %% of one core), %.0f µs per delivery (writer, dispatcher, client and receiver together)",
                             cpu, b.elapsed, 100 * cpu / b.elapsed, 1e6 * cpu / Double(max(1, b.delivered))))
+        lines.append("   by thread (share of one core): " + describeThreads(threadsBefore, threadsB, seconds: b.elapsed)
+                     + "  [marquee-hooks: the dispatcher; NIO-ELT: HTTP client I/O and the receiver; marquee-writer: the log writer]")
 
         // C: the same steady delivery load, and meanwhile the writer's burst on the quiet channel.
         async let c = steady(fixture, receiver, endpoints: endpoints, rate: rate, seconds: Double(seconds), label: "busy")
         try await Task.sleep(for: .seconds(1))
+        let threadsC = threadCPU()
+        let burstStart = Bench.now()
         let busy = try await Bench.gifts(quiet, callers: callers, total: burst, label: "busy")
+        let threadsCEnd = threadCPU()
+        let burstSeconds = Bench.now() - burstStart
         let cResult = try await c
         lines.append("C. writer while delivering \(rate * endpoints)/s: \(busy)")
+        lines.append("   by thread during the burst: " + describeThreads(threadsC, threadsCEnd, seconds: burstSeconds))
         lines.append("   deliveries meanwhile: " + describe(cResult, expected: rate * seconds * endpoints))
         lines.append(String(format: "   writer throughput while delivering: %.1f %% of alone", 100 * busy.perSecond / alone.perSecond))
 

@@ -33,11 +33,13 @@ public struct DispatcherConfig: Sendable {
     public var allow: [IPNetwork]
     /// The most messages one replay may queue.
     public var replayLimit: Int
+    /// `MARQUEE_WEBHOOK_NICENESS`: the `nice` of the dispatcher's thread (0 = the process's own).
+    public var niceness: Int32
 
     public init(retry: RetryPolicy = .standard, timeout: Duration = .seconds(15), maxInFlight: Int = 8,
-                disableAfterMillis: Int64 = 5 * 86_400_000, allow: [IPNetwork] = [], replayLimit: Int = 100_000) {
+                disableAfterMillis: Int64 = 5 * 86_400_000, allow: [IPNetwork] = [], replayLimit: Int = 100_000, niceness: Int32 = 10) {
         self.retry = retry; self.timeout = timeout; self.maxInFlight = maxInFlight; self.disableAfterMillis = disableAfterMillis
-        self.allow = allow; self.replayLimit = replayLimit
+        self.allow = allow; self.replayLimit = replayLimit; self.niceness = niceness
     }
 }
 
@@ -60,6 +62,7 @@ public final class WebhookDispatcher: WebhookManaging {
     let clock: any WallClock
     let logger: Logger
     let wakeup = Wakeup()
+    let background: BackgroundLoop
 
     public init(storePath: String, logPath: String, head: HeadWatcher, config: DispatcherConfig, clock: any WallClock,
                 resolver: any HostResolving = SystemResolver(), disable: @escaping Disable, logger: Logger) throws {
@@ -69,7 +72,8 @@ public final class WebhookDispatcher: WebhookManaging {
         self.config = config
         self.clock = clock
         self.logger = logger
-        self.client = WebhookClient(timeout: config.timeout)
+        self.background = BackgroundLoop(niceness: config.niceness)
+        self.client = WebhookClient(timeout: config.timeout, eventLoopGroup: background.loop)
         self.destinations = DestinationGuard(policy: AddressPolicy(allow: config.allow), resolver: resolver)
         self.core = DispatchCore(store: store, logPool: logPool, config: config, clock: clock, disable: disable, logger: logger,
                                  knownTypes: Set(DomainEvent.catalog.map(\.type)))
@@ -78,19 +82,35 @@ public final class WebhookDispatcher: WebhookManaging {
     /// How long a pass waits after being woken, to serve a batch rather than one delivery.
     static let coalescing: Duration = .milliseconds(8)
 
-    /// Follows the log and delivers until cancelled.
+    /// Follows the log and delivers until cancelled, on the dispatcher's own thread.
     public func run() async throws {
-        try await core.load()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.follow() }
-            group.addTask { try await self.deliverLoop() }
-            try await group.next()
-            group.cancelAll()
+        do {
+            try await withTaskExecutorPreference(background) {
+                try await core.load()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await self.follow() }
+                    group.addTask { try await self.deliverLoop() }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            await shutdown()
+            throw error
         }
-        try? await client.shutdown()
+        await shutdown()
     }
 
-    public func shutdown() async { try? await client.shutdown() }
+    /// Closes the connections, then stops the dispatcher's thread. Idempotent.
+    public func shutdown() async {
+        try? await client.shutdown()
+        await background.shutdown()
+    }
+
+    /// The nice value of the thread deliveries run on (tests).
+    public func deliveryThreadNiceness() async throws -> Int32 {
+        try await background.loop.submit { BackgroundLoop.currentNiceness() }.get()
+    }
 
     /// Enqueue side: every committed event after the cursor becomes messages.
     func follow() async throws {

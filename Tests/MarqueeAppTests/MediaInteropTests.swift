@@ -207,7 +207,7 @@ struct MediaBillingTests {
 
 /// Issue 5 (a): headless Chromium with a fake camera publishes from /studio (WHIP, simulcast)
 /// and a second Chromium context watches at /watch (WHEP); video frames decode, audio arrives.
-@Suite("SFU with Chromium and the pages", .timeLimit(.minutes(2)))
+@Suite("SFU with Chromium and the pages", .timeLimit(.minutes(3)))
 struct BrowserPagesTests {
     @Test func studioPublishesAndWatchPlays() async throws {
         let directory = try TemporaryDirectory("browser")
@@ -222,7 +222,7 @@ struct BrowserPagesTests {
             let port = try #require(api.port)
             let script = SchemaTests.packageRoot.appendingPathComponent("Tests/browser_check.py").path
             let result = try await runProgram(python, [script, "http://127.0.0.1:\(port)", "carol-live", carol.token, try directory.directory("profile")],
-                                              scratch: directory.path, timeout: .seconds(90))
+                                              scratch: directory.path, timeout: .seconds(110))
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("framesDecoded"), "\(result)")
             let types = try await api.allEvents(admin: admin).compactMap { $0["type"]?.string }
@@ -269,7 +269,7 @@ struct MediaModerationTests {
 
 /// Issue 5 (c): an aiortc publisher sending H.264 + Opus, as OBS's WHIP output does, watched in
 /// Chromium at /watch.
-@Suite("SFU: an OBS-like H.264 publisher to Chromium", .timeLimit(.minutes(2)))
+@Suite("SFU: an OBS-like H.264 publisher to Chromium", .timeLimit(.minutes(3)))
 struct H264ToBrowserTests {
     @Test func chromiumDecodesTheH264Stream() async throws {
         let directory = try TemporaryDirectory("h264-browser")
@@ -285,7 +285,7 @@ struct H264ToBrowserTests {
             let port = try #require(api.port)
             let script = SchemaTests.packageRoot.appendingPathComponent("Tests/browser_check.py").path
             let result = try await runProgram(python, [script, "http://127.0.0.1:\(port)", "carol-live", "-", try directory.directory("profile")],
-                                              scratch: directory.path, timeout: .seconds(90))
+                                              scratch: directory.path, timeout: .seconds(110))
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("codec video/H264"), "\(result)")
         }

@@ -48,75 +48,85 @@ struct FuzzTests {
     }
 
     @Test("FormBody: parse never crashes; what parses re-encodes to the same parameters")
-    func formBody() throws {
-        for bytes in inputs(seed: 1, count: 20_000) {
-            guard let body = try? FormBody(parsing: bytes) else { continue }
-            #expect(Set(body.keys).count == body.keys.count)
-            for key in body.keys {
-                let value = try #require(body[key])
-                #expect(!value.isEmpty)
-                #expect(!value.utf8.contains { $0 < 0x20 || $0 == 0x7F })
+    func formBody() async throws {
+        try await onOwnThread {
+            for bytes in inputs(seed: 1, count: 20_000) {
+                guard let body = try? FormBody(parsing: bytes) else { continue }
+                #expect(Set(body.keys).count == body.keys.count)
+                for key in body.keys {
+                    let value = try #require(body[key])
+                    #expect(!value.isEmpty)
+                    #expect(!value.utf8.contains { $0 < 0x20 || $0 == 0x7F })
+                }
+                let again = try FormBody(parsing: Array(FormBody.encode(body.keys.map { ($0, body[$0]!) }).utf8))
+                #expect(again.keys == body.keys)
+                for key in body.keys { #expect(again[key] == body[key]) }
             }
-            let again = try FormBody(parsing: Array(FormBody.encode(body.keys.map { ($0, body[$0]!) }).utf8))
-            #expect(again.keys == body.keys)
-            for key in body.keys { #expect(again[key] == body[key]) }
         }
     }
 
     @Test("ClientCredentials: never crashes; errors are invalid_client or invalid_request")
-    func credentials() {
-        var rng = SplitMix64(seed: 2)
-        for bytes in inputs(seed: 2, count: 10_000) {
-            var header = String(decoding: bytes, as: UTF8.self)
-            if Bool.random(using: &rng) {
-                header = "Basic " + Base64.encode(bytes)
-            }
-            do {
-                let parsed = try ClientCredentials.from(authorization: header, form: FormBody(parsing: []))
-                #expect(parsed?.clientId.isEmpty == false)
-            } catch {
-                #expect(error.code == .invalidClient)
+    func credentials() async throws {
+        await onOwnThread {
+            var rng = SplitMix64(seed: 2)
+            for bytes in inputs(seed: 2, count: 10_000) {
+                var header = String(decoding: bytes, as: UTF8.self)
+                if Bool.random(using: &rng) {
+                    header = "Basic " + Base64.encode(bytes)
+                }
+                do {
+                    let parsed = try ClientCredentials.from(authorization: header, form: FormBody(parsing: []))
+                    #expect(parsed?.clientId.isEmpty == false)
+                } catch {
+                    #expect((error as? OAuthError)?.code == .invalidClient, "\(error)")
+                }
             }
         }
     }
 
     @Test("RedirectURI: never crashes; what validates has no fragment and fits the limit")
-    func redirectURI() {
-        for bytes in inputs(seed: 3, count: 20_000) {
-            let uri = String(decoding: bytes, as: UTF8.self)
-            guard (try? RedirectURI.validate(uri)) != nil else { continue }
-            #expect(!uri.contains("#"))
-            #expect(uri.utf8.count <= RedirectURI.maxLength)
-            #expect(uri.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "<") })
-            #expect(RedirectURI.matches(registered: uri, requested: uri))
-            #expect(!RedirectURI.displayHost(uri).isEmpty)
-            let redirected = RedirectURI.redirect(to: uri, params: [("code", "c"), ("state", "s")])
-            #expect(redirected.hasSuffix("code=c&state=s"))
+    func redirectURI() async throws {
+        await onOwnThread {
+            for bytes in inputs(seed: 3, count: 20_000) {
+                let uri = String(decoding: bytes, as: UTF8.self)
+                guard (try? RedirectURI.validate(uri)) != nil else { continue }
+                #expect(!uri.contains("#"))
+                #expect(uri.utf8.count <= RedirectURI.maxLength)
+                #expect(uri.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "<") })
+                #expect(RedirectURI.matches(registered: uri, requested: uri))
+                #expect(!RedirectURI.displayHost(uri).isEmpty)
+                let redirected = RedirectURI.redirect(to: uri, params: [("code", "c"), ("state", "s")])
+                #expect(redirected.hasSuffix("code=c&state=s"))
+            }
         }
     }
 
     @Test("ScopeList and PKCE: never crash")
-    func scopesAndPKCE() {
-        let known: Set<String> = ["a", "b:c", "profile:read", "gifts:read"]
-        for bytes in inputs(seed: 4, count: 10_000) {
-            let text = String(decoding: bytes, as: UTF8.self)
-            if let scopes = try? ScopeList.parse(text, known: known) {
-                #expect(scopes.allSatisfy(known.contains))
-                #expect(Set(scopes).count == scopes.count)
+    func scopesAndPKCE() async throws {
+        await onOwnThread {
+            let known: Set<String> = ["a", "b:c", "profile:read", "gifts:read"]
+            for bytes in inputs(seed: 4, count: 10_000) {
+                let text = String(decoding: bytes, as: UTF8.self)
+                if let scopes = try? ScopeList.parse(text, known: known) {
+                    #expect(scopes.allSatisfy(known.contains))
+                    #expect(Set(scopes).count == scopes.count)
+                }
+                _ = try? ScopeList.narrow(requested: text, granted: ["a"])
+                #expect(!PKCE.verify(verifier: text, challenge: PKCETests.challenge) || text == PKCETests.verifier)
+                _ = PKCE.isValidChallenge(text)
             }
-            _ = try? ScopeList.narrow(requested: text, granted: ["a"])
-            #expect(!PKCE.verify(verifier: text, challenge: PKCETests.challenge) || text == PKCETests.verifier)
-            _ = PKCE.isValidChallenge(text)
         }
     }
 
     @Test("Base64 decode never crashes and round-trips what it accepts")
-    func base64() {
-        for bytes in inputs(seed: 5, count: 10_000) {
-            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
-            let text = String(decoding: bytes, as: UTF8.self)
-            if let decoded = Base64.decode(text) {
-                #expect(decoded.count <= text.utf8.count)
+    func base64() async throws {
+        await onOwnThread {
+            for bytes in inputs(seed: 5, count: 10_000) {
+                #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+                let text = String(decoding: bytes, as: UTF8.self)
+                if let decoded = Base64.decode(text) {
+                    #expect(decoded.count <= text.utf8.count)
+                }
             }
         }
     }

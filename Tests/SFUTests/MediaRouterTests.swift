@@ -21,23 +21,25 @@ struct MediaRouterTests {
         try SocketAddress(ipAddress: "10.\(n >> 16 & 255).\(n >> 8 & 255).\(n & 255)", port: 40000 + n % 20000)
     }
 
-    @Test func randomAndMalformedDatagramsAreDroppedAndCounted() throws {
-        let router = MediaRouter(config: MediaConfig(setupTimeoutMillis: 1000))
-        try router.add(try Self.session("a"))
-        var rng = SplitMix64(seed: 99)
-        var answered = 0
-        for i in 0..<20_000 {
-            let length = Int(rng.next() % 1300)
-            var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            // also datagrams that look like STUN, DTLS, RTP and RTCP by their first byte
-            if !bytes.isEmpty { bytes[0] = [0x00, 0x01, 22, 0x80, 0x81, 0xff][i % 6] }
-            answered += router.receive(bytes, from: try Self.address(i), now: 10).count
+    @Test func randomAndMalformedDatagramsAreDroppedAndCounted() async throws {
+        try await onOwnThread {
+            let router = MediaRouter(config: MediaConfig(setupTimeoutMillis: 1000))
+            try router.add(try Self.session("a"))
+            var rng = SplitMix64(seed: 99)
+            var answered = 0
+            for i in 0..<20_000 {
+                let length = Int(rng.next() % 1300)
+                var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                // also datagrams that look like STUN, DTLS, RTP and RTCP by their first byte
+                if !bytes.isEmpty { bytes[0] = [0x00, 0x01, 22, 0x80, 0x81, 0xff][i % 6] }
+                answered += router.receive(bytes, from: try Self.address(i), now: 10).count
+            }
+            #expect(router.sessionCount == 1)
+            let dropped = router.counters.dropped.values.reduce(0, +)
+            #expect(dropped + answered == 20_000, "every datagram is either answered (a STUN error) or dropped: \(router.counters.dropped)")
+            #expect((router.counters.dropped["unknown_address"] ?? 0) > 0)
+            #expect(router.counters.forwarded == 0)
         }
-        #expect(router.sessionCount == 1)
-        let dropped = router.counters.dropped.values.reduce(0, +)
-        #expect(dropped + answered == 20_000, "every datagram is either answered (a STUN error) or dropped: \(router.counters.dropped)")
-        #expect((router.counters.dropped["unknown_address"] ?? 0) > 0)
-        #expect(router.counters.forwarded == 0)
     }
 
     @Test func halfOpenSessionsTimeOutAndFreeTheirState() throws {

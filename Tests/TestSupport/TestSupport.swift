@@ -65,3 +65,71 @@ public struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// A task executor with a thread of its own.
+///
+/// Synchronous and CPU-bound test bodies (fuzz loops) otherwise run on Swift's cooperative
+/// pool, which has one thread per core: two here. Two long fuzz loops there stall every other
+/// test that waits on a timer or a socket for as long as they run (seen: 25–35 s), and timing
+/// checks elsewhere then fail. On a thread of their own they share the CPU with everything else
+/// instead. Task-locals (the running test) carry over, so `#expect` works as usual.
+public final class OwnThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var stopped = false
+
+    public init(name: String = "marquee-test-cpu") {
+        let thread = Thread { [self] in self.drain() }
+        thread.name = name
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Lets the thread end once its queue is empty.
+    public func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func drain() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopped { condition.wait() }
+            if jobs.isEmpty { condition.unlock(); return }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}
+
+/// Runs a CPU-bound test body on a thread of its own (see `OwnThreadExecutor`).
+public func onOwnThread<T, Failure: Error>(isolation: isolated (any Actor)? = #isolation,
+                                           _ body: () async throws(Failure) -> T) async throws(Failure) -> T {
+    let executor = OwnThreadExecutor()
+    defer { executor.stop() }
+    return try await withTaskExecutorPreference(executor, isolation: isolation) { () async throws(Failure) -> T in
+        // Nonisolated code only moves to the preferred executor at a suspension point.
+        await Task.yield()
+        return try await body()
+    }
+}
+
+/// CPU time the calling thread has used (`CLOCK_THREAD_CPUTIME_ID`). "Bounded time" checks of
+/// synchronous work measure this rather than wall time, which also counts the time the
+/// scheduler gave to everything else running in the test process.
+public func threadCPUTime() -> Duration {
+    var now = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+    return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
+}

@@ -123,7 +123,8 @@ struct WebhookClientTests {
             }
             #expect(error.kind == .timedOut)
             #expect(error.description == "timed out after 300 ms")
-            #expect(ContinuousClock.now - start < .seconds(5))
+            // Well before the suite's limit; generous, as a loaded test run delays timers by seconds.
+            #expect(ContinuousClock.now - start < .seconds(20))
         }
     }
 
@@ -134,7 +135,7 @@ struct WebhookClientTests {
                 try await client.post(url: try url(server, "/half"), pinned: Self.loopback, headers: [], body: [])
             }
             #expect(error.kind == .timedOut)
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(ContinuousClock.now - start < .seconds(20))
         }
     }
 
@@ -143,7 +144,8 @@ struct WebhookClientTests {
         let closed = try await TestHTTPServer.start(route: Self.route)
         let port = closed.port
         await closed.close()
-        let client = WebhookClient(timeout: .seconds(5))
+        // A timeout far longer than the bound checked below, which a loaded run cannot blur.
+        let client = WebhookClient(timeout: .seconds(50))
         let start = ContinuousClock.now
         do {
             _ = try await client.post(url: try WebhookURL(validating: "http://127.0.0.1:\(port)/"), pinned: Self.loopback, headers: [], body: [])
@@ -151,7 +153,7 @@ struct WebhookClientTests {
         } catch let error as WebhookTransportError {
             #expect(error.kind == .connectionRefused, "\(error)")
             #expect(error.description == "connection refused by 127.0.0.1:\(port)")
-            #expect(ContinuousClock.now - start < .seconds(3), "no retrying of the connection until the timeout")
+            #expect(ContinuousClock.now - start < .seconds(20), "no retrying of the connection until the timeout")
         }
         try await client.shutdown()
     }

@@ -26,63 +26,67 @@ struct RTPFuzzTests {
                              rawExtension: raw, payload: p.payload, paddingLength: p.paddingLength)
     }
 
-    @Test func rtpParseRebuildParse() throws {
-        var rng = SplitMix64(seed: Fuzz.seed ^ 0x5254_5000)
-        var parsed = 0
-        for _ in 0..<Fuzz.iterations {
-            let bytes = Fuzz.input(&rng, seeds: Self.rtpSeeds, firstBytes: 0x80...0xBF)
-            guard var p = try? RTPPacket(parsing: bytes) else { continue }
-            parsed += 1
-            let q = try Self.rebuild(p)
-            let same = q.marker == p.marker && q.payloadType == p.payloadType && q.sequenceNumber == p.sequenceNumber
-                && q.timestamp == p.timestamp && q.ssrc == p.ssrc && q.csrcs == p.csrcs && q.payload == p.payload
-                && q.paddingLength == p.paddingLength
-                && q.extensionElements.map { q.bytes[$0.range] } == p.extensionElements.map { p.bytes[$0.range] }
-                && q.extensionElements.map(\.id) == p.extensionElements.map(\.id)
-            #expect(same, "rebuild differs for \(bytes)")
-            if !same { return }
-            // Rewrites keep the packet parseable and the payload intact.
-            let payload = p.payload
-            p.sequenceNumber &+= 1
-            p.ssrc = ~p.ssrc
-            p.payloadType = 127 - p.payloadType
-            #expect(p.payload == payload)
-            _ = try RTPPacket(parsing: p.bytes)
+    @Test func rtpParseRebuildParse() async throws {
+        try await onOwnThread {
+            var rng = SplitMix64(seed: Fuzz.seed ^ 0x5254_5000)
+            var parsed = 0
+            for _ in 0..<Fuzz.iterations {
+                let bytes = Fuzz.input(&rng, seeds: Self.rtpSeeds, firstBytes: 0x80...0xBF)
+                guard var p = try? RTPPacket(parsing: bytes) else { continue }
+                parsed += 1
+                let q = try Self.rebuild(p)
+                let same = q.marker == p.marker && q.payloadType == p.payloadType && q.sequenceNumber == p.sequenceNumber
+                    && q.timestamp == p.timestamp && q.ssrc == p.ssrc && q.csrcs == p.csrcs && q.payload == p.payload
+                    && q.paddingLength == p.paddingLength
+                    && q.extensionElements.map { q.bytes[$0.range] } == p.extensionElements.map { p.bytes[$0.range] }
+                    && q.extensionElements.map(\.id) == p.extensionElements.map(\.id)
+                #expect(same, "rebuild differs for \(bytes)")
+                if !same { return }
+                // Rewrites keep the packet parseable and the payload intact.
+                let payload = p.payload
+                p.sequenceNumber &+= 1
+                p.ssrc = ~p.ssrc
+                p.payloadType = 127 - p.payloadType
+                #expect(p.payload == payload)
+                _ = try RTPPacket(parsing: p.bytes)
+            }
+            #expect(parsed > Fuzz.iterations / 20, "too few inputs parsed (\(parsed))")
         }
-        #expect(parsed > Fuzz.iterations / 20, "too few inputs parsed (\(parsed))")
     }
 
-    @Test func rtcpParseSerializeParse() throws {
-        var rng = SplitMix64(seed: Fuzz.seed ^ 0x5254_4350)
-        let built = try RTCPPacket.serializeCompound([
-            .senderReport(RTCPSenderReport(ssrc: 1, ntpTimestamp: 2, rtpTimestamp: 3, packetCount: 4, octetCount: 5,
-                                           reports: [RTCPReportBlock(ssrc: 6, cumulativeLost: -1)])),
-            .sourceDescription(RTCPSourceDescription(chunks: [.init(source: 1, items: [.cname("x")])])),
-            .genericNACK(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 2, lostSequenceNumbers: [1, 3, 40])),
-            .fullIntraRequest(RTCPFullIntraRequest(senderSSRC: 1, entries: [.init(ssrc: 2, sequenceNumber: 3)])),
-            .goodbye(RTCPGoodbye(sources: [1], reason: "r")),
-            .transportWideFeedback(RTCPTransportWideFeedback(senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 3, referenceTime: 4,
-                                                             feedbackPacketCount: 5,
-                                                             packets: [.smallDelta(1), .notReceived, .largeDelta(-2), .smallDelta(9)])),
-        ])
-        let seeds = [RTCPVectors.browserCompound, RTCPVectors.transportWideFeedback, RTCPVectors.remb,
-                     CapturedPackets.aiortcSenderReportCompound, CapturedPackets.aiortcReceiverReport, built]
-        var parsed = 0
-        for _ in 0..<Fuzz.iterations {
-            let bytes = Fuzz.input(&rng, seeds: seeds, firstBytes: 0x80...0xBF)
-            guard let packets = try? RTCPPacket.parseCompound(bytes) else { continue }
-            parsed += 1
-            let again = try RTCPPacket.parseCompound(try RTCPPacket.serializeCompound(packets))
-            #expect(again == packets, "round trip differs for \(bytes)")
-            if again != packets { return }
-            for case .genericNACK(let nack) in packets {
-                let rebuilt = RTCPGenericNACK(senderSSRC: nack.senderSSRC, mediaSSRC: nack.mediaSSRC,
-                                              lostSequenceNumbers: nack.lostSequenceNumbers)
-                #expect(Set(rebuilt.lostSequenceNumbers) == Set(nack.lostSequenceNumbers))
+    @Test func rtcpParseSerializeParse() async throws {
+        try await onOwnThread {
+            var rng = SplitMix64(seed: Fuzz.seed ^ 0x5254_4350)
+            let built = try RTCPPacket.serializeCompound([
+                .senderReport(RTCPSenderReport(ssrc: 1, ntpTimestamp: 2, rtpTimestamp: 3, packetCount: 4, octetCount: 5,
+                                               reports: [RTCPReportBlock(ssrc: 6, cumulativeLost: -1)])),
+                .sourceDescription(RTCPSourceDescription(chunks: [.init(source: 1, items: [.cname("x")])])),
+                .genericNACK(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 2, lostSequenceNumbers: [1, 3, 40])),
+                .fullIntraRequest(RTCPFullIntraRequest(senderSSRC: 1, entries: [.init(ssrc: 2, sequenceNumber: 3)])),
+                .goodbye(RTCPGoodbye(sources: [1], reason: "r")),
+                .transportWideFeedback(RTCPTransportWideFeedback(senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 3, referenceTime: 4,
+                                                                 feedbackPacketCount: 5,
+                                                                 packets: [.smallDelta(1), .notReceived, .largeDelta(-2), .smallDelta(9)])),
+            ])
+            let seeds = [RTCPVectors.browserCompound, RTCPVectors.transportWideFeedback, RTCPVectors.remb,
+                         CapturedPackets.aiortcSenderReportCompound, CapturedPackets.aiortcReceiverReport, built]
+            var parsed = 0
+            for _ in 0..<Fuzz.iterations {
+                let bytes = Fuzz.input(&rng, seeds: seeds, firstBytes: 0x80...0xBF)
+                guard let packets = try? RTCPPacket.parseCompound(bytes) else { continue }
+                parsed += 1
+                let again = try RTCPPacket.parseCompound(try RTCPPacket.serializeCompound(packets))
+                #expect(again == packets, "round trip differs for \(bytes)")
+                if again != packets { return }
+                for case .genericNACK(let nack) in packets {
+                    let rebuilt = RTCPGenericNACK(senderSSRC: nack.senderSSRC, mediaSSRC: nack.mediaSSRC,
+                                                  lostSequenceNumbers: nack.lostSequenceNumbers)
+                    #expect(Set(rebuilt.lostSequenceNumbers) == Set(nack.lostSequenceNumbers))
+                }
+                for case .transportWideFeedback(let fb) in packets { _ = fb.arrivalTimesMicroseconds }
+                for case .receiverEstimatedMaximumBitrate(let r) in packets { _ = r.bitrate }
             }
-            for case .transportWideFeedback(let fb) in packets { _ = fb.arrivalTimesMicroseconds }
-            for case .receiverEstimatedMaximumBitrate(let r) in packets { _ = r.bitrate }
+            #expect(parsed > Fuzz.iterations / 20, "too few inputs parsed (\(parsed))")
         }
-        #expect(parsed > Fuzz.iterations / 20, "too few inputs parsed (\(parsed))")
     }
 }
