@@ -19,6 +19,7 @@ import asyncio
 import datetime
 import fractions
 import os
+import signal
 import sys
 import time
 import urllib.error
@@ -93,7 +94,13 @@ async def publish(url, key, seconds, codec):
             break
         await asyncio.sleep(0.1)
     print("published" if pc.connectionState == "connected" else "not connected: " + pc.connectionState, flush=True)
-    await asyncio.sleep(seconds)
+    # Publishes for `seconds`, or until SIGTERM (a test done with it), then reports and DELETEs.
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass
     for transceiver in pc.getTransceivers():
         sender = transceiver.sender
         for stats in (await sender.getStats()).values():

@@ -119,6 +119,12 @@ public struct ServerConfig: Sendable {
         if let schedule = environment["MARQUEE_WEBHOOK_RETRY_SCHEDULE"] { config.webhooks.retry = try retrySchedule(schedule) }
         if let timeout = try seconds("MARQUEE_WEBHOOK_TIMEOUT_SECONDS", 1...120) { config.webhooks.timeout = .milliseconds(timeout) }
         if let after = try seconds("MARQUEE_WEBHOOK_DISABLE_AFTER_SECONDS", 1...365 * 86_400) { config.webhooks.disableAfterMillis = after }
+        if let nice = environment["MARQUEE_WEBHOOK_NICENESS"] {
+            guard let value = Int32(nice), (0...19).contains(value) else {
+                throw Invalid(description: "MARQUEE_WEBHOOK_NICENESS must be a whole number from 0 (the server's own priority) to 19")
+            }
+            config.webhooks.niceness = value
+        }
         if let ttl = try seconds("MARQUEE_OAUTH_ACCESS_TOKEN_SECONDS", 60...86_400) { config.oauthAccessTTLSeconds = ttl / 1000 }
         if let level = environment["MARQUEE_LOG_LEVEL"] {
             guard let value = Logger.Level(rawValue: level.lowercased()) else { throw Invalid(description: "MARQUEE_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }

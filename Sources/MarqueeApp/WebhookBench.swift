@@ -101,7 +101,8 @@ public enum WebhookBench {
     }
 
     /// `rate` gifts/s to the endpoints' channel for `seconds`: (deliveries, elapsed, latencies in ms from commit to first receipt).
-    static func steady(_ fixture: Bench.Fixture, _ receiver: Receiver, endpoints: Int, rate: Int, seconds: Double, label: String) async throws
+    static func steady(_ fixture: Bench.Fixture, _ receiver: Receiver, endpoints: Int, rate: Int, seconds: Double, label: String,
+                       expectDeliveries: Bool = true) async throws
         -> (delivered: Int, elapsed: Double, latencies: [Double]) {
         let commits = CommitTimes()
         let countBefore = receiver.tally.receipts.withLock { $0.count }
@@ -122,7 +123,7 @@ public enum WebhookBench {
             }
             try await group.waitForAll()
         }
-        let expected = total * endpoints
+        let expected = expectDeliveries ? total * endpoints : 0
         let deadline = Bench.now() + 60
         while receiver.tally.receipts.withLock({ $0.count }) - countBefore < expected && Bench.now() < deadline {
             try await Task.sleep(for: .milliseconds(20))
@@ -177,9 +178,11 @@ public enum WebhookBench {
                r.latencies.last ?? .nan)
     }
 
-    public static func run(dir: String, endpoints: Int, rate: Int, seconds: Int, burst: Int, callers: Int) async throws -> Report {
+    public static func run(dir: String, endpoints: Int, rate: Int, seconds: Int, burst: Int, callers: Int, rounds: Int = 3,
+                           niceness: Int32 = DispatcherConfig().niceness, storeDir: String? = nil) async throws -> Report {
         var lines: [String] = []
-        for name in ["webhooks.sqlite", "webhooks.sqlite-wal", "webhooks.sqlite-shm"] { unlink(dir + "/" + name) }
+        let storeDir = storeDir ?? dir
+        for name in ["webhooks.sqlite", "webhooks.sqlite-wal", "webhooks.sqlite-shm"] { unlink(storeDir + "/" + name) }
         let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
         // The writer's own work in every phase: gifts on a second channel no endpoint may see.
         for command in [Domain.Command.registerAccount(RegisterAccount(accountId: "acc_quiet", handle: "quiet", role: .creator, actorId: nil)),
@@ -187,8 +190,7 @@ public enum WebhookBench {
             _ = try await fixture.writer.submit(CommandEnvelope(.domain(command), meta: RequestMeta(actor: "bench")))
         }
         let quiet = Bench.Fixture(writer: fixture.writer, channelId: "chn_quiet", viewers: fixture.viewers)
-        let alone = try await Bench.gifts(quiet, callers: callers, total: burst, label: "alone")
-        lines.append("A. writer alone (no dispatcher): \(alone)")
+        _ = try await Bench.gifts(quiet, callers: callers, total: burst, label: "warmup")
 
         let receiver = try await Receiver(group: MultiThreadedEventLoopGroup.singleton)
         for i in 0..<endpoints {
@@ -201,8 +203,8 @@ public enum WebhookBench {
         var logger = Logger(label: "bench-webhooks")
         logger.logLevel = .error
         let dispatcher = try WebhookDispatcher(
-            storePath: dir + "/webhooks.sqlite", logPath: dir + "/events.sqlite", head: fixture.writer.watcher,
-            config: DispatcherConfig(allow: [IPNetwork(cidr: "127.0.0.1/32")!]), clock: SystemWallClock(),
+            storePath: storeDir + "/webhooks.sqlite", logPath: dir + "/events.sqlite", head: fixture.writer.watcher,
+            config: DispatcherConfig(allow: [IPNetwork(cidr: "127.0.0.1/32")!], niceness: niceness), clock: SystemWallClock(),
             disable: { _, _ in }, logger: logger)
         let running = Task { try await dispatcher.run() }
         try await Task.sleep(for: .milliseconds(500))
@@ -218,19 +220,36 @@ public enum WebhookBench {
         lines.append("   by thread (share of one core): " + describeThreads(threadsBefore, threadsB, seconds: b.elapsed)
                      + "  [marquee-hooks: the dispatcher; NIO-ELT: HTTP client I/O and the receiver; marquee-writer: the log writer]")
 
-        // C: the same steady delivery load, and meanwhile the writer's burst on the quiet channel.
-        async let c = steady(fixture, receiver, endpoints: endpoints, rate: rate, seconds: Double(seconds), label: "busy")
-        try await Task.sleep(for: .seconds(1))
-        let threadsC = threadCPU()
-        let burstStart = Bench.now()
-        let busy = try await Bench.gifts(quiet, callers: callers, total: burst, label: "busy")
-        let threadsCEnd = threadCPU()
-        let burstSeconds = Bench.now() - burstStart
-        let cResult = try await c
-        lines.append("C. writer while delivering \(rate * endpoints)/s: \(busy)")
-        lines.append("   by thread during the burst: " + describeThreads(threadsC, threadsCEnd, seconds: burstSeconds))
-        lines.append("   deliveries meanwhile: " + describe(cResult, expected: rate * seconds * endpoints))
-        lines.append(String(format: "   writer throughput while delivering: %.1f %% of alone", 100 * busy.perSecond / alone.perSecond))
+        // A/C, interleaved rounds so that both see the same machine: the writer's burst on the
+        // quiet channel while the same steady appends run, (A) to the quiet channel too, so no
+        // delivery at all, or (C) to the endpoints' channel, so \(rate * endpoints) deliveries/s.
+        // The writer does the same work in both; only the deliveries differ.
+        var ratios: [Double] = []
+        for round in 1...rounds {
+            var figures: [Bench.Figure] = []
+            for delivering in [false, true] {
+                let target = delivering ? fixture : quiet
+                async let load = steady(target, receiver, endpoints: endpoints, rate: rate, seconds: Double(seconds),
+                                        label: "r\(round)\(delivering ? "c" : "a")", expectDeliveries: delivering)
+                try await Task.sleep(for: .seconds(1))
+                let threadsBefore = threadCPU()
+                let burstStart = Bench.now()
+                let figure = try await Bench.gifts(quiet, callers: callers, total: burst, label: "r\(round)\(delivering ? "busy" : "alone")")
+                let threadsAfter = threadCPU()
+                let burstSeconds = Bench.now() - burstStart
+                let background = try await load
+                figures.append(figure)
+                let name = delivering ? "C\(round). writer while delivering \(rate * endpoints)/s" : "A\(round). writer alone (same appends, no delivery)"
+                lines.append("\(name): \(figure)")
+                lines.append("    by thread during the burst: " + describeThreads(threadsBefore, threadsAfter, seconds: burstSeconds))
+                if delivering { lines.append("    deliveries meanwhile: " + describe(background, expected: rate * seconds * endpoints)) }
+            }
+            ratios.append(figures[1].perSecond / figures[0].perSecond)
+            lines.append(String(format: "    round %d: writer while delivering = %.1f %% of alone", round, 100 * ratios.last!))
+        }
+        let sortedRatios = ratios.sorted()
+        lines.append(String(format: "   writer throughput while delivering, median of %d rounds: %.1f %% of alone (rounds: %@)", rounds,
+                            100 * sortedRatios[sortedRatios.count / 2], ratios.map { String(format: "%.1f %%", 100 * $0) }.joined(separator: ", ")))
 
         // D: the most the dispatcher delivers: a backlog appended at once, drained.
         let backlogStart = Bench.now()

@@ -337,13 +337,15 @@ actor DispatchCore {
     /// leases of one pass in one transaction).
     func pump() throws -> (jobs: [DeliveryJob], nextDue: Timestamp?) {
         let now = clock.now()
-        try flush(now)
+        let (results, outcomes) = takeResults(now)
         var jobs: [DeliveryJob] = []
         let ready = registry.enabledEndpointIds.filter { id in
             !disabling.contains(id) && (nextDue[id].map { $0 <= now } ?? false) && config.maxInFlight - (inFlight[id] ?? 0) > 0
         }
-        guard !ready.isEmpty else { return (jobs, soonestDue()) }
+        guard !ready.isEmpty || !results.isEmpty else { return (jobs, soonestDue()) }
+        // One commit per pass: the finished attempts and the next leases.
         try store.connection.transaction {
+            try store.recordInTransaction(results)
             for id in ready {
                 let free = config.maxInFlight - (inFlight[id] ?? 0)
                 guard let endpoint = registry.endpoint(id), let url = endpoint.url else { continue }
@@ -359,6 +361,7 @@ actor DispatchCore {
                 nextDue[id] = try store.nextDue(endpointId: id)
             }
         }
+        try judgeHealth(outcomes)
         return (jobs, soonestDue())
     }
 
@@ -387,13 +390,16 @@ actor DispatchCore {
         inFlight[job.endpointId, default: 1] -= 1
     }
 
-    /// Writes the finished attempts in one transaction and acts on what they say.
-    func flush(_ now: Timestamp) throws {
-        guard !finishedResults.isEmpty else { return }
+    typealias Outcomes = [String: (succeeded: Bool, gone: Bool, at: Timestamp)]
+
+    /// The finished attempts as rows to record (with their next attempt times), and what they
+    /// say per endpoint.
+    func takeResults(_ now: Timestamp) -> ([AttemptResult], Outcomes) {
+        guard !finishedResults.isEmpty else { return ([], [:]) }
         let batch = finishedResults
         finishedResults = []
         var results: [AttemptResult] = []
-        var outcomeByEndpoint: [String: (succeeded: Bool, gone: Bool, at: Timestamp)] = [:]
+        var outcomeByEndpoint: Outcomes = [:]
         for (job, outcome, at) in batch {
             var next: Timestamp?
             if !outcome.succeeded && outcome.statusCode != 410 {
@@ -412,8 +418,12 @@ actor DispatchCore {
             outcomeByEndpoint[job.endpointId] = summary
             if let next { nextDue[job.endpointId] = min(nextDue[job.endpointId] ?? next, next) }
         }
-        try store.record(results)
-        for (id, summary) in outcomeByEndpoint {
+        return (results, outcomeByEndpoint)
+    }
+
+    /// Disables endpoints that answered 410, or whose every attempt failed for too long.
+    func judgeHealth(_ outcomes: Outcomes) throws {
+        for (id, summary) in outcomes {
             // `record` keeps each endpoint's failing streak (it survives restarts).
             let health = try store.health(endpointId: id)
             if summary.gone {

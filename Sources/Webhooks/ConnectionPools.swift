@@ -160,7 +160,8 @@ final class ConnectionPools: Sendable {
     /// On the channel's event loop.
     private func connected(_ channel: any Channel, request: PendingRequest, key: PoolKey, generation: UInt64) {
         guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP1ClientConnection.self) else {
-            request.promise.fail(error(.connectionClosed, key))
+            // Already closed and torn down: over TLS, before the handshake could finish.
+            request.promise.fail(closed(key, handshakeDone: !key.tls))
             perform(state.withLock { $0.connectFailed(key, generation: generation) }, key: key)
             return
         }
@@ -196,6 +197,13 @@ final class ConnectionPools: Sendable {
         case .shutDown: WebhookTransportError(kind: kind, description: "the webhook client is shut down")
         case .failed: WebhookTransportError(kind: kind, description: "request to \(key.target) failed")
         }
+    }
+
+    /// The connection closed before a complete response. Before TLS was up, that is a TLS
+    /// failure: the other side does not speak TLS (or refused ours).
+    func closed(_ key: PoolKey, handshakeDone: Bool) -> WebhookTransportError {
+        if handshakeDone { return error(.connectionClosed, key) }
+        return WebhookTransportError(kind: .tls, description: "TLS with \(key.host) at \(key.target) failed: the connection closed during the handshake")
     }
 
     func transportError(_ error: any Error, _ key: PoolKey, handshakeDone: Bool) -> WebhookTransportError {

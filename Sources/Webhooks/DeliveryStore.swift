@@ -60,9 +60,15 @@ public final class DeliveryStore: @unchecked Sendable {
 
     /// Opens (creating when missing) and migrates the store at `path`.
     public init(path: String) throws {
-        connection = try Connection(path: path)
+        // The log writer's WAL-coalescing VFS: a commit's frames reach the file in a few writes
+        // instead of two per page (at 2,000 deliveries/s that was ~13,000 `pwrite`s a second),
+        // and a checkpoint every 8,192 pages instead of 1,000, so its fsyncs (which queue on the
+        // disk beside the log writer's) come a few times a minute rather than 7 times a second.
+        connection = try Connection(path: path, vfs: .coalescedWAL)
         try connection.execute("PRAGMA journal_mode=WAL")
         try connection.execute("PRAGMA synchronous=NORMAL")
+        try connection.execute("PRAGMA wal_autocheckpoint=8192")
+        try connection.execute("PRAGMA journal_size_limit=\(16 << 20)")
         try connection.migrate(Self.migrations, recordedIn: "webhook_schema_migrations")
     }
 
@@ -145,7 +151,14 @@ public final class DeliveryStore: @unchecked Sendable {
     /// A failure never demotes a message that is already delivered.
     public func record(_ results: [AttemptResult]) throws {
         guard !results.isEmpty else { return }
-        try connection.transaction {
+        try connection.transaction { try recordInTransaction(results) }
+    }
+
+    /// `record` inside a transaction the caller holds (the dispatcher records a pass's results
+    /// and takes its next leases in one commit).
+    public func recordInTransaction(_ results: [AttemptResult]) throws {
+        guard !results.isEmpty else { return }
+        do {
             let insertAttempt = try connection.prepared("""
                 INSERT INTO webhook_attempts(endpoint_id, seq, at, status_code, latency_ms, response, error, succeeded)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -197,7 +210,7 @@ public final class DeliveryStore: @unchecked Sendable {
                 try update.run()
             }
             // Health in time order, so a batch's success clears only the failures before it.
-            for result in results.sorted(by: { $0.at < $1.at }) {
+            for result in Self.healthSteps(results) {
                 let health = result.succeeded ? healthSuccess : healthFailure
                 health.reset()
                 try health.bind(1, result.endpointId)
@@ -205,6 +218,23 @@ public final class DeliveryStore: @unchecked Sendable {
                 try health.run()
             }
         }
+    }
+
+    /// The results whose health updates matter, in time order: of an endpoint's consecutive
+    /// successes only the last (applying an earlier one first changes nothing the later one
+    /// does not); every failure. One upsert per endpoint per batch when all is well.
+    static func healthSteps(_ results: [AttemptResult]) -> [AttemptResult] {
+        var steps: [AttemptResult] = []
+        var last: [String: Int] = [:]
+        for result in results.sorted(by: { $0.at < $1.at }) {
+            if result.succeeded, let index = last[result.endpointId], steps[index].succeeded {
+                steps[index] = result
+                continue
+            }
+            last[result.endpointId] = steps.count
+            steps.append(result)
+        }
+        return steps
     }
 
     // MARK: endpoint health

@@ -178,11 +178,7 @@ final class HTTP1ClientConnection: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func closedError(_ kind: WebhookTransportError.Kind) -> WebhookTransportError {
-        if kind == .connectionClosed && !handshakeDone {
-            // Closed before TLS was up: the other side does not speak TLS (or refused ours).
-            return WebhookTransportError(kind: .tls, description: "TLS with \(key.host) at \(key.target) failed: the connection closed during the handshake")
-        }
-        return pools.error(kind, key)
+        kind == .connectionClosed ? pools.closed(key, handshakeDone: handshakeDone) : pools.error(kind, key)
     }
 
     private func close(_ context: ChannelHandlerContext) {

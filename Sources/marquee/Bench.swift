@@ -41,10 +41,14 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Seconds of the steady phase.") var seconds = 10
         @Option(help: "Gift commands in each writer burst.") var burst = 20_000
         @Option(help: "Concurrent callers in each writer burst.") var callers = 64
+        @Option(help: "Rounds of (writer alone, writer while delivering), interleaved.") var rounds = 3
+        @Option(help: "The dispatcher thread's nice value (MARQUEE_WEBHOOK_NICENESS; 0 = the process's own).") var niceness: Int32 = 10
+        @Option(help: "Where webhooks.sqlite goes (default: --dir, beside the log).") var storeDir: String?
 
         func run() async throws {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            print(try await WebhookBench.run(dir: dir, endpoints: endpoints, rate: rate, seconds: seconds, burst: burst, callers: callers))
+            print(try await WebhookBench.run(dir: dir, endpoints: endpoints, rate: rate, seconds: seconds, burst: burst, callers: callers,
+                                             rounds: max(1, rounds), niceness: min(max(niceness, 0), 19), storeDir: storeDir))
         }
     }
 

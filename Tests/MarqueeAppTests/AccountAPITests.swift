@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Accounts, sessions and `/me` against a live in-process server (issue 2, item 6).
-@Suite("HTTP API: accounts and sessions", .timeLimit(.minutes(1)))
+@Suite("HTTP API: accounts and sessions", .timeLimit(.minutes(4)))
 struct AccountAPITests {
     @Test("register viewer and creator; duplicate handle 409; roles moderator/admin only by an admin")
     func registration() async throws {

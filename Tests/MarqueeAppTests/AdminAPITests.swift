@@ -5,7 +5,7 @@ import Testing
 
 /// Admin routes (roles, suspension), limits, and the rules that depend on time: session
 /// expiry and Idempotency-Key retention (issue 2, items 3 and 6).
-@Suite("HTTP API: admin, limits and time", .timeLimit(.minutes(1)))
+@Suite("HTTP API: admin, limits and time", .timeLimit(.minutes(4)))
 struct AdminAPITests {
     @Test("role changes and suspension: admin only; a suspended account cannot log in or act until reinstated")
     func rolesAndSuspension() async throws {

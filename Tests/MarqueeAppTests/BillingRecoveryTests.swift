@@ -12,7 +12,7 @@ import Testing
 /// writer is stopped without the graceful-shutdown step that disconnects sessions), then a new
 /// server starts on the same data directory. No minute is billed twice and no time is billed
 /// while the server was down.
-@Suite("Billing across a crash", .timeLimit(.minutes(1)))
+@Suite("Billing across a crash", .timeLimit(.minutes(4)))
 struct BillingRecoveryTests {
     struct Cast { var admin: String; var carol: String; var victor: String; var channel: String }
 

@@ -9,7 +9,7 @@ import Glibc
 
 /// The `marquee` executable as a child process: audit, replay, events export and the data-dir
 /// lock (issue 2, items 2 and 5).
-@Suite("CLI: the marquee binary", .timeLimit(.minutes(1)))
+@Suite("CLI: the marquee binary", .timeLimit(.minutes(4)))
 struct CLITests {
     /// True when `text` names seq `n` ("seq 7", not "seq 70").
     static func mentionsSeq(_ text: String, _ n: Int64) -> Bool {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Channels: create, show (stream key to the owner only), update, rotate the key (issue 2, item 6).
-@Suite("HTTP API: channels", .timeLimit(.minutes(1)))
+@Suite("HTTP API: channels", .timeLimit(.minutes(4)))
 struct ChannelAPITests {
     @Test("create (creator only) returns the stream key; GET shows it to the owner only; unknown slug 404")
     func createAndShow() async throws {

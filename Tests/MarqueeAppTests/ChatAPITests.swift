@@ -8,7 +8,7 @@ import TestSupport
 
 /// Chat over real WebSockets on loopback, the POST fallback and history, moderation, live
 /// polls and ads, against a live server.
-@Suite("Chat, polls and ads over HTTP and WebSocket", .timeLimit(.minutes(1)))
+@Suite("Chat, polls and ads over HTTP and WebSocket", .timeLimit(.minutes(4)))
 struct ChatAPITests {
     static func withServer(_ body: @escaping @Sendable (API, String, ServerParts, ManualClock) async throws -> Void) async throws {
         let directory = try TemporaryDirectory("chat")

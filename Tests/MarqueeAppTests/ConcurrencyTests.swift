@@ -4,7 +4,7 @@ import Testing
 
 /// Many connections at once against the single writer: no overdraft, one winner per handle,
 /// one append per Idempotency-Key (issue 2, items 2 and 3).
-@Suite("HTTP API: concurrent requests", .timeLimit(.minutes(1)))
+@Suite("HTTP API: concurrent requests", .timeLimit(.minutes(4)))
 struct ConcurrencyTests {
     /// Sends `count` requests at once, each on its own connection; returns the replies.
     static func concurrently(_ api: API, count: Int, _ request: @escaping @Sendable (API, Int) async throws -> Reply) async throws -> [Reply] {

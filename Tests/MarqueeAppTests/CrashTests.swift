@@ -10,7 +10,7 @@ import Glibc
 /// Issue 2, item 10: the server as a child process, a bounded burst of concurrent gifts,
 /// SIGKILL mid-burst, restart. Every 2xx gift is in the log, audit and replay pass, retries
 /// with the same Idempotency-Key never charge twice, and no token is created or lost.
-@Suite("Crash: killed mid-burst", .timeLimit(.minutes(1)))
+@Suite("Crash: killed mid-burst", .timeLimit(.minutes(4)))
 struct CrashTests {
     static let viewers = 20
     static let grant: Int64 = 1000

@@ -160,7 +160,7 @@ enum EconomyScenario {
     }
 }
 
-@Suite("Creator economy over HTTP", .timeLimit(.minutes(1)))
+@Suite("Creator economy over HTTP", .timeLimit(.minutes(4)))
 struct EconomyAPITests {
     @Test func aPaidShowSubscriptionsAndPayoutsEndToEnd() async throws {
         let directory = try TemporaryDirectory("economy")

@@ -14,7 +14,7 @@ import TestSupport
 /// subscriptions (20-minute periods, so renewals, failures and expiries happen), cancellations,
 /// payouts and their decisions. Afterwards the log audits, the read models equal a rebuild, and
 /// the tokens in the system equal the tokens granted.
-@Suite("Economy simulation", .timeLimit(.minutes(3)))
+@Suite("Economy simulation", .timeLimit(.minutes(4)))
 struct EconomySimulationTests {
     static let viewers = 1000, channels = 20
     static let step = 5, hour = 3600

@@ -42,7 +42,7 @@ enum MediaPeers {
 /// Issue 5 (2): consent freshness with a real peer. The aiortc process is frozen with SIGSTOP
 /// (its consent checks stop, nothing else changes) and thawed with SIGCONT. Timeouts of 2 s and
 /// 6 s with checks every ~0.3 s leave room for a loaded machine.
-@Suite("SFU: consent freshness with a frozen aiortc peer", .timeLimit(.minutes(2)))
+@Suite("SFU: consent freshness with a frozen aiortc peer", .timeLimit(.minutes(4)))
 struct MediaConsentTests {
     @Test func aFrozenViewerDisconnectsReconnectsThenTimesOutAndAFrozenPublisherEndsTheStream() async throws {
         let directory = try TemporaryDirectory("media-consent")
@@ -110,7 +110,7 @@ struct MediaConsentTests {
 /// Issue 5 (4): on a subscribers-only channel a viewer whose subscription expires (the renewal
 /// fails on an empty wallet, then its retry) is cut by the SFU within a second and `viewer.left`
 /// says `kicked`; a moderator whose subscription expires at the same moment keeps watching.
-@Suite("SFU obeys an expired subscription", .timeLimit(.minutes(2)))
+@Suite("SFU obeys an expired subscription", .timeLimit(.minutes(4)))
 struct MediaSubscriptionTests {
     @Test func anExpiredSubscriberIsCutAndStaffIsNot() async throws {
         let directory = try TemporaryDirectory("media-subscription")

@@ -60,7 +60,7 @@ func oauthError(_ reply: Reply, _ status: Int, _ error: String, sourceLocation: 
 }
 
 
-@Suite("OAuth 2.0 over HTTP", .timeLimit(.minutes(2)))
+@Suite("OAuth 2.0 over HTTP", .timeLimit(.minutes(4)))
 struct OAuthFlowTests {
     @Test func authorizationCodeWithPKCEConsentAndScopes() async throws {
         let directory = try TemporaryDirectory("oauth")

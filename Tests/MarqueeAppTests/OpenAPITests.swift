@@ -11,7 +11,7 @@ import TestSupport
 /// description (PyPI `openapi-spec-validator`), every route the router registers is in it, and
 /// every operation declares its `x-marquee-scope`, with the `oauth2` scheme listing exactly
 /// `Scope.allCases` and their summaries. (`ScopeEnforcementTests` checks the handlers keep it.)
-@Suite("OpenAPI document", .timeLimit(.minutes(1)))
+@Suite("OpenAPI document", .timeLimit(.minutes(4)))
 struct OpenAPITests {
     static let document = SchemaTests.packageRoot.appendingPathComponent("Sources/HTTPAPI/openapi.yaml")
 
@@ -43,7 +43,7 @@ struct OpenAPITests {
     }
 }
 
-@Suite("Pages served by the server", .timeLimit(.minutes(1)))
+@Suite("Pages served by the server", .timeLimit(.minutes(4)))
 struct PagesTests {
     @Test func studioWatchAndAssetsAreServedFromTheBinary() async throws {
         let directory = try TemporaryDirectory("pages")

@@ -5,7 +5,7 @@ import Testing
 
 /// The realtime feed over real connections: Server-Sent Events and WebSocket, scoped like
 /// webhooks, resumable with Last-Event-ID, closed when its token stops being valid.
-@Suite("Realtime feed", .timeLimit(.minutes(2)))
+@Suite("Realtime feed", .timeLimit(.minutes(4)))
 struct RealtimeFeedTests {
     static func config(_ dataDir: String) -> ServerConfig {
         var config = LiveServer.config(dataDir: dataDir)

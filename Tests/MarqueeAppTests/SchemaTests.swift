@@ -7,7 +7,7 @@ import Webhooks
 
 /// Every event type the code can emit, produced through the HTTP API, exported with the
 /// binary and validated by Tests/schema_check.py with Python's `jsonschema` (issue 2, item 7).
-@Suite("Event schemas", .timeLimit(.minutes(1)))
+@Suite("Event schemas", .timeLimit(.minutes(4)))
 struct SchemaTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

@@ -19,7 +19,7 @@ import Testing
 /// - `admin`: the same, with the admin account's tokens with and without `admin`;
 /// - `session`: a token holding every scope gets `403` `forbidden`; a login session does not;
 /// - `public`: a token holding one unrelated scope never gets `insufficient-scope`.
-@Suite("Scopes on every route", .timeLimit(.minutes(2)))
+@Suite("Scopes on every route", .timeLimit(.minutes(4)))
 struct ScopeEnforcementTests {
     struct Declared: Decodable, Sendable {
         var method: String

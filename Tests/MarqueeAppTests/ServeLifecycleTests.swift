@@ -9,7 +9,7 @@ import Glibc
 /// `marquee serve` from the outside: first start, configuration from the environment, read
 /// models rebuilt when missing, `events tail`, and the hash chain recomputed by an outsider
 /// (issue 2, items 2, 4 and 5).
-@Suite("CLI: serve lifecycle and outside auditing", .timeLimit(.minutes(1)))
+@Suite("CLI: serve lifecycle and outside auditing", .timeLimit(.minutes(4)))
 struct ServeLifecycleTests {
     @Test("first start without MARQUEE_ADMIN_PASSWORD prints a generated admin password once; MARQUEE_DATA_DIR and MARQUEE_HTTP configure serve")
     func generatedAdminPassword() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `GET /api/v1/events` (admin), `/healthz`, `/metrics` (issue 2, item 6).
-@Suite("HTTP API: events, health and metrics", .timeLimit(.minutes(1)))
+@Suite("HTTP API: events, health and metrics", .timeLimit(.minutes(4)))
 struct SystemAPITests {
     @Test("GET /api/v1/events?after=&limit= is admin-only and pages the log in export format")
     func events() async throws {

@@ -7,7 +7,7 @@ import Webhooks
 
 /// Webhook delivery end to end: a real receiver (`Tests/webhook_receiver.py`, the official
 /// Standard Webhooks library) behind a real HTTP connection on loopback.
-@Suite("Webhook delivery", .timeLimit(.minutes(3)))
+@Suite("Webhook delivery", .timeLimit(.minutes(4)))
 struct WebhookDeliveryTests {
     /// Loopback allowed (MARQUEE_WEBHOOK_ALLOW=127.0.0.1/32), fast retries, a short timeout.
     static func config(_ dataDir: String, allowLoopback: Bool = true) -> ServerConfig {
@@ -285,6 +285,22 @@ struct WebhookDeliveryTests {
         }
     }
 
+    /// Thread name → nice value and CPU ticks used, from `/proc/PID/task/*/{comm,stat}`.
+    static func threads(of pid: Int32) -> [String: (nice: Int, cpuTicks: Int)] {
+        var result: [String: (nice: Int, cpuTicks: Int)] = [:]
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        for tid in tasks {
+            guard let comm = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "(comm)": field 3 (state) is index 0; utime 14, stime 15, nice 19.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 16, let user = Int(fields[11]), let system = Int(fields[12]), let nice = Int(fields[16]) else { continue }
+            result[comm.trimmingCharacters(in: .whitespacesAndNewlines)] = (nice, user + system)
+        }
+        return result
+    }
+
     @Test func aServerKilledWithDeliveriesPendingDeliversThemAfterRestart() async throws {
         let directory = try TemporaryDirectory("webhooks-crash")
         defer { directory.remove() }
@@ -295,7 +311,7 @@ struct WebhookDeliveryTests {
         await probe.stop()
         let environment = ["MARQUEE_ADMIN_PASSWORD": ServerProcess.adminPassword, "MARQUEE_WEBHOOK_ALLOW": "127.0.0.1/32",
                            "MARQUEE_WEBHOOK_RETRY_SCHEDULE": "0,0.2,0.5" + String(repeating: ",1", count: 40),
-                           "MARQUEE_WEBHOOK_TIMEOUT_SECONDS": "2", "MARQUEE_MEDIA_UDP": "off"]
+                           "MARQUEE_WEBHOOK_TIMEOUT_SECONDS": "2", "MARQUEE_MEDIA_UDP": "off", "MARQUEE_WEBHOOK_NICENESS": "12"]
         let arguments = ["serve", "--data-dir", dataDir, "--http", "127.0.0.1:0"]
         let server = try await ServerProcess.start(arguments: arguments, environment: environment, logPath: directory.file("serve1.log"))
         let (secret, expected): (String, Set<Int64>) = try await server.withAPI { api in
@@ -310,6 +326,11 @@ struct WebhookDeliveryTests {
             }
             return (endpoint.secret, seqs)
         }
+        // The dispatcher has its own thread, at the nice value asked for; the writer's thread
+        // keeps the server's.
+        let threads = Self.threads(of: server.child.pid)
+        #expect(threads["marquee-hooks"]?.nice == 12, "\(threads)")
+        #expect(threads["marquee-writer"]?.nice == 0, "\(threads)")
         try await server.crash()
 
         let receiver = try await WebhookReceiver.start(in: directory, port: port)

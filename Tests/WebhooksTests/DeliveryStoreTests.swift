@@ -3,7 +3,7 @@ import MarqueeCore
 import SQLiteDB
 import Testing
 import TestSupport
-import Webhooks
+@testable import Webhooks
 
 @Suite("delivery store")
 struct DeliveryStoreTests {
@@ -265,6 +265,39 @@ struct DeliveryStoreTests {
             #expect(try store.attempts(endpointId: Self.ep, seq: 2, limit: 5).count == 1, "the attempt log stays")
             #expect(try store.cursor() == 2, "replay does not move the cursor")
             #expect(try store.replay(endpointId: Self.ep, messages: [], now: later) == 0)
+        }
+    }
+
+    @Test func aBatchUpdatesHealthOncePerRunOfSuccessesWithTheSameOutcomeAsOneByOne() async throws {
+        let t = { (s: Int64) in Self.t0.adding(seconds: s) }
+        let other = "whe_02DEF"
+        // Only the last of consecutive successes per endpoint; every failure; time order.
+        let steps = DeliveryStore.healthSteps([success(3, at: t(3)), success(1, at: t(1)), success(9, at: t(2), endpoint: other),
+                                               failure(4, at: t(4), retryAt: nil), success(5, at: t(5)), success(6, at: t(6))])
+        #expect(steps.map(\.seq) == [3, 9, 4, 6], "a run keeps its first place: endpoints are independent")
+        // Random batches: recorded at once and recorded one by one in time order agree.
+        var rng = SplitMix64(seed: 0x4EA1)
+        for round in 0..<40 {
+            try await withTemporaryDirectory(prefix: "marquee-health") { dir in
+                let batch = try DeliveryStore(path: dir + "/a.sqlite"), single = try DeliveryStore(path: dir + "/b.sqlite")
+                var results: [AttemptResult] = []
+                for seq in Int64(1)...Int64(2 + rng.next() % 12) {
+                    let endpoint = rng.next() % 2 == 0 ? Self.ep : other
+                    let at = t(Int64(rng.next() % 30))
+                    results.append(rng.next() % 3 == 0 ? failure(seq, at: at, retryAt: nil, endpoint: endpoint) : success(seq, at: at, endpoint: endpoint))
+                }
+                // Earlier state in both, so late results meet a recorded success or failure.
+                let before = [success(100, at: t(Int64(rng.next() % 30))), failure(101, at: t(Int64(rng.next() % 30)), retryAt: nil, endpoint: other)]
+                for store in [batch, single] {
+                    try store.enqueue(messages(1...101) + messages(1...101, endpoint: other), cursor: 101, at: Self.t0)
+                    try store.record(before)
+                }
+                try batch.record(results)
+                for result in results.sorted(by: { $0.at < $1.at }) { try single.record([result]) }
+                for endpoint in [Self.ep, other] {
+                    #expect(try batch.health(endpointId: endpoint) == single.health(endpointId: endpoint), "round \(round): \(results)")
+                }
+            }
         }
     }
 
