@@ -19,7 +19,6 @@ import asyncio
 import datetime
 import fractions
 import os
-import signal
 import sys
 import time
 import urllib.error
@@ -94,13 +93,12 @@ async def publish(url, key, seconds, codec):
             break
         await asyncio.sleep(0.1)
     print("published" if pc.connectionState == "connected" else "not connected: " + pc.connectionState, flush=True)
-    # Publishes for `seconds`, or until SIGTERM (a test done with it), then reports and DELETEs.
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except asyncio.TimeoutError:
-        pass
+    # Publishes for `seconds`, or until the file MARQUEE_PEER_STOP_FILE names appears (a test
+    # done with it), then reports and DELETEs.
+    stop_file = os.environ.get("MARQUEE_PEER_STOP_FILE")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (stop_file and os.path.exists(stop_file)):
+        await asyncio.sleep(0.1)
     for transceiver in pc.getTransceivers():
         sender = transceiver.sender
         for stats in (await sender.getStats()).values():

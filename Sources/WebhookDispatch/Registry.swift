@@ -17,7 +17,12 @@ struct Registry {
     private(set) var endpoints: [String: Endpoint] = [:]
     let knownTypes: Set<String>
 
-    init(knownTypes: Set<String>) { self.knownTypes = knownTypes }
+    init(knownTypes: Set<String>) {
+        self.knownTypes = knownTypes
+        // A misspelt type here would silently skip events the dispatcher must see.
+        assert(knownTypes.isEmpty || Self.dispatcherTypes.isSubset(of: knownTypes),
+               "not in the catalog: \(Self.dispatcherTypes.subtracting(knownTypes).sorted())")
+    }
 
     /// The event types the registry learns from (what a start-up scan reads).
     static let relevantTypes = [
@@ -25,6 +30,17 @@ struct Registry {
         "app.registered", "app.authorized", "app.revoked", "webhook.endpoint_created", "webhook.endpoint_updated",
         "webhook.endpoint_disabled", "webhook.endpoint_enabled", "webhook.endpoint_deleted",
     ]
+
+    /// Types the dispatcher reads for itself besides those: a rotation refreshes the secrets.
+    static let dispatcherTypes: Set<String> = Set(relevantTypes).union(["webhook.endpoint_secret_rotated"])
+
+    /// Whether an event of `type` must be decoded at all: the registry learns from it, or an
+    /// enabled endpoint's filter takes it. Most of the log (minutes billed, viewers coming and
+    /// going, chat) is then skipped without parsing its JSON.
+    func needsDecoding(type: String) -> Bool {
+        if Self.dispatcherTypes.contains(type) { return true }
+        return endpoints.values.contains { $0.state.enabled && $0.filter?.matches(type) == true }
+    }
 
     mutating func apply(_ event: DomainEvent) {
         index.apply(event)

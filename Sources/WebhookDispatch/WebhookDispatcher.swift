@@ -302,7 +302,8 @@ actor DispatchCore {
         guard let last = page.last else { return false }
         var messages: [NewMessage] = []
         for recorded in page {
-            guard let event = try? DomainEvent.decode(type: recorded.type, schema: recorded.schema, data: recorded.data) else { continue }
+            guard registry.needsDecoding(type: recorded.type),
+                  let event = try? DomainEvent.decode(type: recorded.type, schema: recorded.schema, data: recorded.data) else { continue }
             registry.apply(event)
             // A new or rotated secret is read again before the next delivery.
             if case .webhookEndpointCreated(let e) = event { secretsCheckedAt[e.endpointId] = nil }

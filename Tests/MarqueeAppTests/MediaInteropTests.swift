@@ -60,15 +60,17 @@ struct MediaInteropTests {
         try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, parts in
             let (carol, _) = try await api.carolAndVictor(admin: admin)
             let port = try #require(api.port)
-            // Publishes until the viewer is done (SIGTERM), so a slow start on a loaded machine
-            // cannot find the stream already over.
-            let publisher = try await goLive(api, python: python, ownerToken: carol.token, seconds: 90, codec: codec, directory: directory)
+            // Publishes until the viewer is done (the stop file), so a slow start on a loaded
+            // machine cannot find the stream already over.
+            let stopFile = directory.file("stop-publishing")
+            let publisher = try await goLive(api, python: python, ownerToken: carol.token, seconds: 90, codec: codec, directory: directory,
+                                             environment: ["MARQUEE_PEER_STOP_FILE": stopFile])
             defer { publisher.signal(SIGKILL) }
             let viewer = try await runProgram(python, [script, "watch", "http://127.0.0.1:\(port)/whep/carol-live", "-", "15", "20"],
                                               scratch: directory.path, timeout: .seconds(40))
             #expect(viewer.status == 0, "the viewer decoded too few frames: \(viewer)")
             #expect(viewer.stdout.contains("frames"), "\(viewer)")
-            publisher.signal(SIGTERM)
+            #expect(FileManager.default.createFile(atPath: stopFile, contents: Data()))
             let status = try await publisher.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "publisher: \(publisher.output) \(publisher.errorOutput)")
             expectReportsUnderstood(viewer: viewer.stdout, publisher: publisher.output)
