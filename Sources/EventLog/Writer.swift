@@ -146,6 +146,13 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     /// The position of the last committed event.
     public var head: Int64 { watcher.head }
 
+    /// Commands waiting for the writer thread (not counting the batch it is working on).
+    public var queueDepth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
     private func run() {
         while true {
             condition.lock()

@@ -15,6 +15,7 @@ struct ChunkedBatchTests {
         let gate = Task { try await log.writer.submit(.gate(stream: "gate")) }
         try await within(30, "the gate command") { await log.handler.gateEntered.wait(after: entered) }
         let queued = commands.map { enqueue(log.writer, $0) }
+        try await waitUntilQueued(log.writer, commands.count)
         log.handler.gateRelease.signal()
         _ = try await within { try await gate.value }
         var results: [Result<Appended<Decided>, any Error>] = []

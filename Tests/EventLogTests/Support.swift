@@ -114,6 +114,14 @@ func enqueue(_ writer: LogWriter<TestHandler>, _ command: TestCommand) -> Task<A
     Task.immediate { try await writer.submit(command) }
 }
 
+/// Waits until `count` commands wait in the writer's queue: a gate may only open once they do,
+/// or the batch it is meant to build splits (seen on a loaded machine).
+func waitUntilQueued(_ writer: LogWriter<TestHandler>, _ count: Int) async throws {
+    try await within(30, "\(count) commands queued") {
+        while writer.queueDepth < count { try await Task.sleep(for: .milliseconds(2)) }
+    }
+}
+
 extension Result {
     var failure: Failure? { if case .failure(let error) = self { return error }; return nil }
     var success: Success? { if case .success(let value) = self { return value }; return nil }

@@ -124,6 +124,7 @@ struct WriterTests {
             let a = enqueue(writer, .append(stream: "a", count: 2))
             let rejected = enqueue(writer, .reject("not today"))
             let b = enqueue(writer, .append(stream: "b", count: 1))
+            try await waitUntilQueued(writer, 3)
             log.handler.gateRelease.signal()
 
             let gateResult = try await within { try await gate.value }
@@ -167,6 +168,7 @@ struct WriterTests {
             let a = enqueue(writer, .append(stream: "a", count: 2))
             let doomed = enqueue(writer, .failingSideWrite(stream: "d"))
             let b = enqueue(writer, .append(stream: "b", count: 1))
+            try await waitUntilQueued(writer, 3)
             log.handler.gateRelease.signal()
             _ = try await within { try await gate.value }
 
@@ -288,6 +290,7 @@ struct WriterTests {
             let gate = Task { try await writer.submit(.gate(stream: "g")) }
             try await within(30, "the gate command") { await log.handler.gateEntered.wait(after: 0) }
             let queued = (0..<3).map { enqueue(writer, .append(stream: "q\($0)", count: 1)) }
+            try await waitUntilQueued(writer, 3)
             // shutdown() blocks until the thread ends, so it runs off the test's task.
             let stopped = Task.detached { writer.shutdown() }
             log.handler.gateRelease.signal()
