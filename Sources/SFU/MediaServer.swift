@@ -222,7 +222,9 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
 
     public func statistics() async -> MediaStatistics {
         let (sessions, counters) = await snapshot()
-        return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped, rtcpSent: counters.rtcpSent)
+        let layers = (try? await loop.submit { self.router.viewersByLayer() }.get()) ?? [:]
+        return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped, rtcpSent: counters.rtcpSent,
+                               layerSwitches: counters.layerSwitches, viewersByLayer: layers, keyframeRequests: counters.keyframeRequests)
     }
 
     /// Sessions held now and the router's counters (for /metrics and tests).

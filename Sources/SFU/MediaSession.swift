@@ -61,15 +61,11 @@ final class MediaSession: @unchecked Sendable {
     var logId: String?
     /// Viewer: per kind, how packets are rewritten for it.
     var outbound: [NegotiatedTrack.Kind: Outbound] = [:]
-    /// Publisher: the video SSRC being forwarded (the best simulcast layer seen) and its rid.
-    var forwardedVideoSSRC: UInt32?
-    var forwardedVideoRid: String?
-    /// When the forwarded layer last had a packet: a layer silent for a second was turned off by
-    /// the sender (CPU or bandwidth adaptation), and another one takes its place.
-    var forwardedVideoAt: Int64 = 0
-    var videoSSRCs: [UInt32: String] = [:]
-    var lastKeyframeRequestAt: Int64 = 0
-    /// Publisher: recent packets per kind, for answering viewers' NACKs.
+    /// Viewer: the simulcast layer chosen for it and the switch it waits for.
+    var layers = ViewerLayers()
+    /// Publisher: its video streams by SSRC (every simulcast layer), with their packet caches.
+    var videoLayers: [UInt32: PublisherLayer] = [:]
+    /// Publisher: recent audio packets, for answering viewers' NACKs.
     var cache: [NegotiatedTrack.Kind: PacketCache] = [:]
     /// Publisher: reception per incoming SSRC (every simulcast layer, forwarded or not), for
     /// receiver reports and the bandwidth estimate.
