@@ -4,7 +4,8 @@
 /// Down fast, up slowly:
 /// - loss of `lossDown` or more in two reports in a row (or `heavyLoss` once), or a REMB under
 ///   the forwarded layer's bitrate, moves the viewer down at once, to the best layer that fits
-///   what got through (the rate it was sent × (1 − loss)), or the REMB;
+///   what got through (the rate it was sent × (1 − loss)), or the REMB; loss moves it at least
+///   one layer down (a layer whose average fits can still be lost in its keyframes and bursts);
 /// - after `upHoldMillis` of reports under `lossClear`, it tries the next better layer (one step).
 ///   A step up that brings loss before it has held for the usual hold was a failed probe: the
 ///   wait before the next one doubles, up to `maxUpHoldMillis`; a step that holds resets it.
@@ -120,11 +121,16 @@ struct LayerSelector: Sendable {
             lastUpAt = nil
         }
         // down: loss (what got through), or a REMB under what the viewer gets
+        let lossy = downTo != nil
         var ceiling = downTo
         if let remb, layers[current].bitrate > remb { ceiling = min(ceiling ?? .max, remb) }
         downTo = nil
         if let ceiling {
-            let target = best(active, fitting: ceiling)
+            var target = best(active, fitting: ceiling)
+            if lossy, let index = layers.firstIndex(of: target), index <= current, let below = layers[(current + 1)...].first(where: \.active) {
+                // the layer's average fits, yet the viewer loses it (its keyframes, its bursts): one step down
+                target = below
+            }
             if let index = layers.firstIndex(of: target), index > current {
                 if lastUpAt != nil { upHoldMillis = min(upHoldMillis * 2, config.maxUpHoldMillis) }  // a failed probe
                 return move(to: target, from: current, layers: layers, now: now)

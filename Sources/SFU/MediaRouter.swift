@@ -225,8 +225,11 @@ final class MediaRouter: @unchecked Sendable {
                     // the first layer starts at once (the viewer's decoder waits for a keyframe, asked
                     // for on the choice); a switch waits for the target's keyframe
                     guard viewer.layers.pending == packet.ssrc, keyframe || rewrite.sourceSSRC == nil else { continue }
-                    if rewrite.sourceSSRC != nil {
+                    if let old = rewrite.sourceSSRC, let oldOffset = rewrite.sequenceOffset {
                         counters.layerSwitches[(viewer.layers.pendingDirection ?? .down).rawValue, default: 0] += 1
+                        rewrite.previous = MediaSession.PreviousSource(ssrc: old, sequenceOffset: oldOffset, timestampOffset: rewrite.timestampOffset,
+                                                                       first: rewrite.sourceStart, last: rewrite.lastSent)
+                        viewer.layers.previousVP8 = viewer.layers.vp8
                         // the new layer's clock starts where the old one's would be now
                         let elapsed = UInt32(clamping: max(now - rewrite.sent.lastSentMillis, 1) * Int64(rewrite.clockRate) / 1000)
                         rewrite.timestampOffset = rewrite.sent.lastTimestamp &+ max(elapsed, 1) &- packet.timestamp
@@ -239,11 +242,12 @@ final class MediaRouter: @unchecked Sendable {
                 let next = rewrite.sequenceOffset == nil ? UInt16.random(in: 0...UInt16.max) : rewrite.lastSent &+ 1
                 rewrite.sequenceOffset = next &- packet.sequenceNumber
                 rewrite.sourceSSRC = packet.ssrc
+                rewrite.sourceStart = next
                 rewrite.lastSent = next &- 1
             }
             let sequence = packet.sequenceNumber &+ (rewrite.sequenceOffset ?? 0)
             if sequence &- rewrite.lastSent < 0x8000 { rewrite.lastSent = sequence }  // the newest, not a late one
-            let datagram = isVP8 ? rewrittenVP8(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, viewer)
+            let datagram = isVP8 ? rewrittenVP8(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, &viewer.layers.vp8)
                                  : rewritten(plain, packet, rewrite, sequence: sequence, to: address, srtpOut)
             if let datagram {
                 out.append(datagram)
@@ -295,10 +299,10 @@ final class MediaRouter: @unchecked Sendable {
     /// A VP8 copy: as ``rewritten``, with the payload descriptor renumbered for the viewer
     /// (PictureID, TL0PICIDX, KEYIDX continuous across layer switches).
     private func rewrittenVP8(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16,
-                              to address: SocketAddress, _ srtpOut: SRTPSession, _ viewer: MediaSession) -> Datagram? {
+                              to address: SocketAddress, _ srtpOut: SRTPSession, _ vp8: inout VP8DescriptorRewriter) -> Datagram? {
         var copy = header(plain, packet, rewrite, sequence: sequence, extra: 1)
         plain.withUnsafeBytes { raw in
-            _ = viewer.layers.vp8.append(payload: UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange]), to: &copy)
+            _ = vp8.append(payload: UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange]), to: &copy)
             copy.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange.upperBound...]))  // padding
         }
         do { try srtpOut.protect(rtp: &copy) } catch { counters.drop("srtp_protect"); return nil }
@@ -306,23 +310,36 @@ final class MediaRouter: @unchecked Sendable {
     }
 
     /// A viewer's NACK: the lost packets come from the publisher's cache, rewritten as they were
-    /// first sent (same sequence number), never asked of the publisher again. Only the layer the
-    /// viewer gets now is answered (packets from before a switch were numbered differently).
+    /// first sent (same sequence number), never asked of the publisher again. A packet sent
+    /// before the last layer switch is found in the previous layer's cache and numbered as it was.
     private func answerNACK(_ nack: RTCPGenericNACK, from viewer: MediaSession) -> [Datagram] {
         guard let kind = viewer.outbound.first(where: { $0.value.ssrc == nack.mediaSSRC })?.key,
               let rewrite = viewer.outbound[kind], let offset = rewrite.sequenceOffset, let source = rewrite.sourceSSRC,
               let address = viewer.address, let srtpOut = viewer.srtpOut,
               let publisherId = publisherOfChannel[viewer.channelId], let publisher = sessions[publisherId],
-              let cache = kind == .video ? publisher.videoLayers[source]?.cache : publisher.cache[kind] else { return [] }
+              let track = publisher.track(kind) else { return [] }
+        let isVP8 = kind == .video && track.codec.name.uppercased() == "VP8"
         var out: [Datagram] = []
         for lost in nack.lostSequenceNumbers.prefix(64) {
-            guard let plain = cache.packet(lost &- offset), let packet = try? RTPPacket(parsing: plain),
-                  packet.ssrc == source else { counters.drop("nack_miss"); continue }
-            // a VP8 retransmission keeps the numbering it had (the rewriter maps an old picture back)
-            let datagram = kind == .video && packet.payloadType == publisher.track(.video)?.payloadType
-                && publisher.track(.video)?.codec.name.uppercased() == "VP8"
-                ? rewrittenVP8(plain, packet, rewrite, sequence: lost, to: address, srtpOut, viewer)
-                : rewritten(plain, packet, rewrite, sequence: lost, to: address, srtpOut)
+            var from = rewrite
+            var present = true
+            if !rewrite.isFromPresentSource(lost) {
+                guard let previous = rewrite.previous, previous.contains(lost) else { counters.drop("nack_miss"); continue }
+                from.sourceSSRC = previous.ssrc; from.sequenceOffset = previous.sequenceOffset; from.timestampOffset = previous.timestampOffset
+                present = false
+            }
+            let ssrc = from.sourceSSRC ?? source
+            let cache = kind == .video ? publisher.videoLayers[ssrc]?.cache : publisher.cache[kind]
+            guard let plain = cache?.packet(lost &- (from.sequenceOffset ?? offset)), let packet = try? RTPPacket(parsing: plain),
+                  packet.ssrc == ssrc else { counters.drop("nack_miss"); continue }
+            let datagram: Datagram?
+            if isVP8 && present {
+                datagram = rewrittenVP8(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.layers.vp8)
+            } else if isVP8 {
+                datagram = rewrittenVP8(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.layers.previousVP8)
+            } else {
+                datagram = rewritten(plain, packet, from, sequence: lost, to: address, srtpOut)
+            }
             if let datagram {
                 out.append(datagram)
                 counters.retransmitted += 1

@@ -35,8 +35,29 @@ final class MediaSession: @unchecked Sendable {
         var timestampOffset: UInt32 = 0
         var sourceSSRC: UInt32?
         var lastSent: UInt16 = 0
+        /// The first outgoing sequence number from the present source: NACKs for earlier ones
+        /// are about the previous source.
+        var sourceStart: UInt16 = 0
+        /// The source before the last switch and the outgoing sequence numbers it had, so a
+        /// viewer's NACK for a packet sent just before a switch is still answered.
+        var previous: PreviousSource?
         /// Counts and the newest timestamp, for this stream's sender reports.
         var sent = SendStatistics()
+
+        /// Whether outgoing `sequence` came from the present source.
+        func isFromPresentSource(_ sequence: UInt16) -> Bool {
+            sequence &- sourceStart < 0x8000 && lastSent &- sequence < 0x8000
+        }
+    }
+
+    struct PreviousSource {
+        var ssrc: UInt32
+        var sequenceOffset: UInt16
+        var timestampOffset: UInt32
+        var first: UInt16
+        var last: UInt16
+
+        func contains(_ sequence: UInt16) -> Bool { sequence &- first <= last &- first }
     }
 
     let id: String

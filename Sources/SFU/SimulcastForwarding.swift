@@ -46,6 +46,8 @@ struct ViewerLayers {
     var pending: UInt32?
     var pendingDirection: LayerSelector.Direction?
     var vp8 = VP8DescriptorRewriter()
+    /// The VP8 numbering as it was for the previous source (its retransmissions are numbered so).
+    var previousVP8 = VP8DescriptorRewriter()
     /// Video payload bytes sent to the viewer (the selector's sent rate between reports).
     var sentBytes: UInt64 = 0
 }

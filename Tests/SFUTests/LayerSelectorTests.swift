@@ -73,6 +73,18 @@ struct LayerSelectorTests {
         #expect(starved.switches == [.start(ssrc: 0xF), .switchTo(ssrc: 0x1, .down)])
     }
 
+    @Test func lossOnALayerWhoseAverageFitsStillMovesOneStepDown() {
+        // given a viewer on h, which measures 500 kbit/s on average
+        var viewer = Viewer.given([Self.h, Self.q])
+        // when 2 Mbit/s went out in its interval (keyframes) and 30 % was lost: 1.4 Mbit/s "got through"
+        viewer.reports(77, rate: 2_000_000, from: 1000, to: 1000, layers: [Self.h, Self.q])
+        // then it still goes down, one step
+        #expect(viewer.switches == [.start(ssrc: 0xA), .switchTo(ssrc: 0x1, .down)])
+        // and on the lowest layer, loss has nowhere to send it
+        viewer.reports(200, rate: 150_000, from: 2000, to: 3000, layers: [Self.h, Self.q])
+        #expect(viewer.switches.count == 2)
+    }
+
     @Test func upOneStepAtATimeAfterACleanHold() {
         // given a viewer moved down to q by loss at 1 s
         var viewer = Viewer.given(Self.layers)

@@ -135,5 +135,17 @@ struct SimulcastForwardingTests {
         try viewerSends.protect(rtcp: &nack)
         let answer = router.receive(nack, from: viewAddress, now: 2100)
         #expect(answer.map(\.to) == [viewAddress] && answer.first?.bytes == encryptedToViewer[onF + 1])
+        // and one for the last packet sent from f, before the switch, comes from f's cache as it was
+        // sent (never a q packet that happens to map to that number)
+        var older = try RTCPPacket.serializeCompound([.genericNACK(RTCPGenericNACK(senderSSRC: 0x77, mediaSSRC: 0xABC,
+                                                                                    lostSequenceNumbers: [lastOnF.sequenceNumber]))])
+        try viewerSends.protect(rtcp: &older)
+        let olderAnswer = router.receive(older, from: viewAddress, now: 2110)
+        #expect(olderAnswer.map(\.to) == [viewAddress] && olderAnswer.first?.bytes == encryptedToViewer[onF])
+        // a number never sent is not answered
+        var never = try RTCPPacket.serializeCompound([.genericNACK(RTCPGenericNACK(senderSSRC: 0x77, mediaSSRC: 0xABC,
+                                                                                    lostSequenceNumbers: [secondOnQ.sequenceNumber &+ 1]))])
+        try viewerSends.protect(rtcp: &never)
+        #expect(router.receive(never, from: viewAddress, now: 2120).isEmpty)
     }
 }
