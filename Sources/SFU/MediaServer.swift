@@ -222,9 +222,10 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
 
     public func statistics() async -> MediaStatistics {
         let (sessions, counters) = await snapshot()
-        let layers = (try? await loop.submit { self.router.viewersByLayer() }.get()) ?? [:]
+        let (viewers, bitrates) = (try? await loop.submit { (self.router.viewersByLayer(), self.router.layerBitrates()) }.get()) ?? ([:], [:])
         return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped, rtcpSent: counters.rtcpSent,
-                               layerSwitches: counters.layerSwitches, viewersByLayer: layers, keyframeRequests: counters.keyframeRequests)
+                               layerSwitches: counters.layerSwitches, viewersByLayer: viewers, keyframeRequests: counters.keyframeRequests,
+                               layerBitrates: bitrates)
     }
 
     /// Sessions held now and the router's counters (for /metrics and tests).

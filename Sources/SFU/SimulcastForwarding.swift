@@ -156,6 +156,15 @@ extension MediaRouter {
         return [(pli, address)]
     }
 
+    /// What publishers send per layer (by rid, "" without one), bit/s, for /metrics.
+    func layerBitrates() -> [String: UInt64] {
+        var rates: [String: UInt64] = [:]
+        for publisherId in publisherOfChannel.values {
+            for layer in sessions[publisherId]?.videoLayers.values ?? [:].values { rates[layer.rid, default: 0] += layer.bitrate }
+        }
+        return rates
+    }
+
     /// Viewers per forwarded layer (by rid, "" without one), for /metrics.
     func viewersByLayer() -> [String: Int] {
         var counts: [String: Int] = [:]

@@ -292,3 +292,93 @@ struct H264ToBrowserTests {
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
     }
 }
+
+/// Issue 5 (d): a simulcast publisher (Chromium at /studio: q 320 px, h 640 px, f 1280 px) and an
+/// aiortc viewer whose link takes 300 kbit/s for its first 25 s (a token bucket on its receive
+/// path drops the rest): from its own receiver reports the SFU gives it the low layer while
+/// limited, and a higher one after the limit lifts (on that layer's keyframe).
+@Suite("SFU: a simulcast layer per viewer, with Chromium and a limited aiortc viewer", .timeLimit(.minutes(3)))
+struct SimulcastPerViewerTests {
+    static let limitedSeconds = 25.0
+
+    @Test func aLimitedViewerGetsTheLowLayerThenAHigherOneWhenTheLimitLifts() async throws {
+        let directory = try TemporaryDirectory("simulcast-viewer")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let python = try await MediaInteropTests.requireAiortc(directory.path)
+        let probe = try await runProgram(python, ["-c", "import playwright"], scratch: directory.path)
+        try #require(probe.status == 0, "\(python) lacks playwright (make python-deps installs it): \(probe.stderr)")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
+        try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, parts in
+            let (carol, _) = try await api.carolAndVictor(admin: admin)
+            let port = try #require(api.port)
+            let media = try #require(parts.media)
+            let browserScript = SchemaTests.packageRoot.appendingPathComponent("Tests/browser_check.py").path
+            // the studio publishes for longer than the viewer can take
+            let studio = try ChildProcess(executable: python, arguments: [browserScript, "http://127.0.0.1:\(port)", "carol-live", carol.token,
+                                                                          try directory.directory("profile"), "100"],
+                                          environment: ProcessInfo.processInfo.environment,
+                                          outputPath: directory.file("studio.out"),
+                                          errorPath: directory.file("studio.err"))
+            defer { studio.signal(SIGKILL) }
+            var live = false
+            for _ in 0..<450 where !live {
+                live = try await api.get("/api/v1/channels/carol-live").json()["liveStreamId"]?.string != nil
+                if !live { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            try #require(live, "the studio never went live: \(studio.output) \(studio.errorOutput)")
+            try await Task.sleep(for: .seconds(3))  // Chromium starts its upper layers
+            // what the SFU saw meanwhile, every 2 s: per layer bitrates, viewers per layer, switches
+            let sampler = Task {
+                var samples: [String] = []
+                let start = ContinuousClock.now
+                while !Task.isCancelled {
+                    let s = await media.statistics()
+                    samples.append("\((ContinuousClock.now - start).components.seconds)s \(s.layerBitrates.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value / 1000)k" }) "
+                                   + "viewers \(s.viewersByLayer) switches \(s.layerSwitches) pli \(s.keyframeRequests)")
+                    try? await Task.sleep(for: .seconds(2))
+                }
+                return samples
+            }
+            let viewer = try await runProgram(python, [MediaInteropTests.script, "watch-limited", "http://127.0.0.1:\(port)/whep/carol-live", "-",
+                                                       "70", "300", String(Self.limitedSeconds)],
+                                              scratch: directory.path, timeout: .seconds(100))
+            sampler.cancel()
+            print("simulcast per viewer, the SFU every 2 s: \(await sampler.value.joined(separator: " | "))")
+            let statistics = await media.statistics()
+            print("simulcast per viewer: switches \(statistics.layerSwitches), keyframe requests \(statistics.keyframeRequests), "
+                  + "forwarded \(statistics.forwarded), dropped \(statistics.dropped); viewer stderr: \(viewer.stderr.suffix(1500))")
+            let frames: [(t: Double, width: Int)] = viewer.stdout.split(separator: "\n").compactMap { line in
+                let words = line.split(separator: " ")
+                guard words.count == 3, words[0] == "frame", let t = Double(words[1]), let width = Int(words[2]) else { return nil }
+                return (t, width)
+            }
+            // a timeline for the record: per second, the widths decoded and how many frames of each
+            var perSecond: [Int: [Int: Int]] = [:]
+            for frame in frames { perSecond[Int(frame.t), default: [:]][frame.width, default: 0] += 1 }
+            let timeline = perSecond.keys.sorted().map { second in
+                "\(second)s " + perSecond[second]!.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ",")
+            }.joined(separator: " ")
+            print("simulcast per viewer timeline: \(timeline); \(viewer.stdout.split(separator: "\n").filter { !$0.hasPrefix("frame ") })")
+            let limited = frames.filter { $0.t < Self.limitedSeconds }, after = frames.filter { $0.t >= Self.limitedSeconds }
+            try #require(!limited.isEmpty && !after.isEmpty, "frames decoded under the limit and after it: \(viewer)")
+            let low = frames.map(\.width).min()!
+            // settled under the limit (from 10 s on): the low layer, but for short failed probes of the next one
+            let settled = limited.filter { $0.t >= 10 }
+            let lowShare = Double(settled.filter { $0.width == low }.count) / Double(max(settled.count, 1))
+            #expect(settled.count >= 10 && lowShare >= 0.7, "the limited viewer gets the low layer (\(low) px): \(lowShare) of \(settled.count) frames")
+            // after the limit lifts: a higher layer
+            let firstHigher = after.first { $0.width > low }
+            #expect(firstHigher != nil, "a higher layer after the limit lifts: \(after.suffix(20))")
+            if let firstHigher {
+                print("simulcast per viewer: low layer \(low) px (\(Int(lowShare * 100)) % of \(settled.count) settled frames under the limit); "
+                      + "\(firstHigher.width) px decoded \(String(format: "%.1f", firstHigher.t - Self.limitedSeconds)) s after the limit lifted; "
+                      + "widths after: \(Set(after.map(\.width)).sorted())")
+            }
+            #expect(statistics.layerSwitches["down"] ?? 0 >= 1 && statistics.layerSwitches["up"] ?? 0 >= 1, "\(statistics.layerSwitches)")
+            let metrics = try await api.get("/metrics")
+            #expect(metrics.body.contains("marquee_media_layer_switches_total{direction=\"up\"}"), "\(metrics.body.suffix(600))")
+        }
+        expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
+    }
+}
