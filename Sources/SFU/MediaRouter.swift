@@ -206,11 +206,11 @@ final class MediaRouter: @unchecked Sendable {
         var keyframe = false
         if video {
             recordLayer(packet, plain, track, session, now: now)
-            keyframe = Self.isKeyframe(packet, codec: track.codec.name)
+            keyframe = Self.isKeyframe(packet, track.payloadFormat)
         } else {
             session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
         }
-        let isVP8 = video && track.codec.name.uppercased() == "VP8"
+        let isVP8 = video && track.payloadFormat == .vp8
         var out: [Datagram] = []
         // straight over the channel's set: no array is built per packet
         for viewerId in viewersOfChannel[session.channelId] ?? [] {
@@ -262,11 +262,11 @@ final class MediaRouter: @unchecked Sendable {
 
     /// Whether a video packet starts a keyframe (a switch point). Codecs without a detector
     /// (none are negotiated today) switch on any packet.
-    static func isKeyframe(_ packet: RTPPacket, codec: String) -> Bool {
-        switch codec.uppercased() {
-        case "VP8": packet.withUnsafePayload { VP8PayloadDescriptor.isKeyframeStart(payload: $0) }
-        case "H264": packet.withUnsafePayload { H264RTPPayload.isKeyframe(payload: $0) }
-        default: true
+    static func isKeyframe(_ packet: RTPPacket, _ format: NegotiatedTrack.PayloadFormat) -> Bool {
+        switch format {
+        case .vp8: packet.withUnsafePayload { VP8PayloadDescriptor.isKeyframeStart(payload: $0) }
+        case .h264: packet.withUnsafePayload { H264RTPPayload.isKeyframe(payload: $0) }
+        case .other: true
         }
     }
 
@@ -318,7 +318,7 @@ final class MediaRouter: @unchecked Sendable {
               let address = viewer.address, let srtpOut = viewer.srtpOut,
               let publisherId = publisherOfChannel[viewer.channelId], let publisher = sessions[publisherId],
               let track = publisher.track(kind) else { return [] }
-        let isVP8 = kind == .video && track.codec.name.uppercased() == "VP8"
+        let isVP8 = kind == .video && track.payloadFormat == .vp8
         var out: [Datagram] = []
         for lost in nack.lostSequenceNumbers.prefix(64) {
             var from = rewrite

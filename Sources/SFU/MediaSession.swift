@@ -8,8 +8,14 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public var kind: Kind
     public var mid: String
     public var payloadType: UInt8
+    /// How the router reads a video payload (keyframes, descriptor rewriting).
+    public enum PayloadFormat: Sendable { case vp8, h264, other }
     /// The codec as negotiated (name such as opus, VP8, H264; clock rate; fmtp).
-    public var codec: WebRTCCodecDescription
+    public var codec: WebRTCCodecDescription {
+        didSet { payloadFormat = Self.payloadFormat(codec.name) }
+    }
+    /// From `codec`, worked out once (the packet path does not compare names).
+    public private(set) var payloadFormat: PayloadFormat
     /// Simulcast layers by rid, best first (publisher only).
     public var rids: [String]
     /// The header extension id of `urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id`, if negotiated.
@@ -17,6 +23,15 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public init(kind: Kind, mid: String, payloadType: UInt8, codec: WebRTCCodecDescription, rids: [String] = [], ridExtensionId: UInt8? = nil) {
         self.kind = kind; self.mid = mid; self.payloadType = payloadType; self.codec = codec
         self.rids = rids; self.ridExtensionId = ridExtensionId
+        self.payloadFormat = Self.payloadFormat(codec.name)
+    }
+
+    static func payloadFormat(_ name: String) -> PayloadFormat {
+        switch name.uppercased() {
+        case "VP8": .vp8
+        case "H264": .h264
+        default: .other
+        }
     }
 }
 
