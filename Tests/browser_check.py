@@ -5,7 +5,7 @@
 
 With "-" instead of a token, step 1 is skipped: someone else (an aiortc "OBS") publishes.
 With PUBLISH_SECONDS, only step 1 runs: the studio publishes for that long, then the script
-exits 0 (someone else watches). MARQUEE_FAKE_VIDEO_NOISE=1 makes the fake camera show noise.
+exits 0 (someone else watches).
 
 1. /studio/SLUG, logged in as the creator (token in sessionStorage), clicks "Go live": the
    page publishes over WHIP with three simulcast layers.
@@ -27,15 +27,6 @@ for name in ["HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "TM
     os.environ[name] = profile
 flags = ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
          "--allow-loopback-in-peer-connection", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"]
-if os.environ.get("MARQUEE_FAKE_VIDEO_NOISE"):
-    # The fake camera's picture compresses to next to nothing: random noise instead makes every
-    # simulcast layer's encoder use its whole bitrate (1280x720 at 15 frames/s, looped).
-    noise = os.path.join(profile, "noise.y4m")
-    with open(noise, "wb") as out:
-        out.write(b"YUV4MPEG2 W1280 H720 F15:1 Ip A1:1 C420jpeg\n")
-        for _ in range(8):
-            out.write(b"FRAME\n" + os.urandom(1280 * 720) + bytes([128]) * (640 * 360 * 2))
-    flags.append("--use-file-for-fake-video-capture=" + noise)
 
 STATS = """async () => {
   if (typeof pc === 'undefined' || !pc) return [0, 0, 'no peer connection'];
@@ -60,14 +51,6 @@ with sync_playwright() as p:
         studio.wait_for_function("document.getElementById('status').textContent.includes('connected')", timeout=30000)
         print("studio:", studio.text_content("#status"), flush=True)
         if len(sys.argv) > 5:
-            # a starved machine makes Chromium's CPU adaptation turn its upper simulcast layers off
-            # (lower input resolution); keeping the resolution costs frame rate instead
-            print("studio:", studio.evaluate("""async () => {
-              const sender = pc.getSenders().find(s => s.track && s.track.kind === 'video');
-              const parameters = sender.getParameters();
-              parameters.degradationPreference = 'maintain-resolution';
-              await sender.setParameters(parameters);
-              return sender.getParameters().degradationPreference; }"""), flush=True)
             studio.wait_for_timeout(float(sys.argv[5]) * 1000)
             print("studio:", studio.text_content("#status"), flush=True)
             browser.close()
