@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Drives Debian's Chromium (headless, fake camera and microphone) through Marquee's pages.
 
-    browser_check.py BASE_URL SLUG CREATOR_TOKEN|- PROFILE_DIR
+    browser_check.py BASE_URL SLUG CREATOR_TOKEN|- PROFILE_DIR [PUBLISH_SECONDS]
 
 With "-" instead of a token, step 1 is skipped: someone else (an aiortc "OBS") publishes.
+With PUBLISH_SECONDS, only step 1 runs: the studio publishes for that long, then the script
+exits 0 (someone else watches).
 
 1. /studio/SLUG, logged in as the creator (token in sessionStorage), clicks "Go live": the
    page publishes over WHIP with three simulcast layers.
@@ -48,6 +50,11 @@ with sync_playwright() as p:
         studio.click("#go-live")
         studio.wait_for_function("document.getElementById('status').textContent.includes('connected')", timeout=30000)
         print("studio:", studio.text_content("#status"), flush=True)
+        if len(sys.argv) > 5:
+            studio.wait_for_timeout(float(sys.argv[5]) * 1000)
+            print("studio:", studio.text_content("#status"), flush=True)
+            browser.close()
+            sys.exit(0)
 
     viewer = browser.new_context().new_page()
     viewer.on("console", lambda m: print("watch console:", m.text, file=sys.stderr))

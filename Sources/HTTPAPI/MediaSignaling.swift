@@ -16,8 +16,19 @@ public struct MediaStatistics: Sendable, Equatable {
     public var dropped: [String: Int]
     /// RTCP the SFU originated, by kind: `sender_report`, `receiver_report`, `remb`.
     public var rtcpSent: [String: Int]
-    public init(sessions: Int, forwarded: Int, dropped: [String: Int], rtcpSent: [String: Int] = [:]) {
+    /// Simulcast layer switches done for viewers, by direction: `up`, `down`.
+    public var layerSwitches: [String: Int]
+    /// Viewers by the simulcast layer (rid) they receive now ("" for a stream without rids).
+    public var viewersByLayer: [String: Int]
+    /// Keyframe requests (PLI) sent to publishers.
+    public var keyframeRequests: Int
+    /// What publishers send on each simulcast layer (rid), bit/s, summed over publishers.
+    public var layerBitrates: [String: UInt64]
+    public init(sessions: Int, forwarded: Int, dropped: [String: Int], rtcpSent: [String: Int] = [:], layerSwitches: [String: Int] = [:],
+                viewersByLayer: [String: Int] = [:], keyframeRequests: Int = 0, layerBitrates: [String: UInt64] = [:]) {
         self.sessions = sessions; self.forwarded = forwarded; self.dropped = dropped; self.rtcpSent = rtcpSent
+        self.layerSwitches = layerSwitches; self.viewersByLayer = viewersByLayer; self.keyframeRequests = keyframeRequests
+        self.layerBitrates = layerBitrates
     }
 
     /// Prometheus text exposition lines.
@@ -32,6 +43,19 @@ public struct MediaStatistics: Sendable, Equatable {
         for (type, count) in rtcpSent.sorted(by: { $0.key < $1.key }) {
             text += "marquee_media_rtcp_sent_total{type=\"\(type)\"} \(count)\n"
         }
+        text += "# TYPE marquee_media_layer_switches_total counter\n"
+        for direction in ["down", "up"] {
+            text += "marquee_media_layer_switches_total{direction=\"\(direction)\"} \(layerSwitches[direction] ?? 0)\n"
+        }
+        text += "# TYPE marquee_media_viewers_by_layer gauge\n"
+        for (rid, count) in viewersByLayer.sorted(by: { $0.key < $1.key }) {
+            text += "marquee_media_viewers_by_layer{rid=\"\(rid)\"} \(count)\n"
+        }
+        text += "# TYPE marquee_media_layer_bitrate_bits_per_second gauge\n"
+        for (rid, bitrate) in layerBitrates.sorted(by: { $0.key < $1.key }) {
+            text += "marquee_media_layer_bitrate_bits_per_second{rid=\"\(rid)\"} \(bitrate)\n"
+        }
+        text += "# TYPE marquee_media_keyframe_requests_total counter\nmarquee_media_keyframe_requests_total \(keyframeRequests)\n"
         return text
     }
 }

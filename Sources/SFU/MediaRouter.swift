@@ -20,6 +20,10 @@ public struct MediaCounters: Sendable {
     public var dropped: [String: Int] = [:]
     /// RTCP the SFU originated, by kind (sender_report, receiver_report, remb).
     public var rtcpSent: [String: Int] = [:]
+    /// Simulcast layer switches done for viewers (on the target's keyframe), by direction (up, down).
+    public var layerSwitches: [String: Int] = [:]
+    /// Keyframe requests (PLI) sent to publishers, after coalescing.
+    public var keyframeRequests = 0
     mutating func drop(_ reason: String) { dropped[reason, default: 0] += 1 }
 }
 
@@ -35,7 +39,7 @@ final class MediaRouter: @unchecked Sendable {
     private var byAddress: [SocketAddress: String] = [:]
     private var byUfrag: [String: String] = [:]
     private(set) var publisherOfChannel: [String: String] = [:]
-    private var viewersOfChannel: [String: Set<String>] = [:]
+    private(set) var viewersOfChannel: [String: Set<String>] = [:]
     private(set) var actions: [MediaAction] = []
     var counters = MediaCounters()
     static let serverSSRC: UInt32 = 0x4D51_5545  // "MQUE": our RTCP sender SSRC
@@ -170,7 +174,9 @@ final class MediaRouter: @unchecked Sendable {
                                                    codecs: session.tracks.map(\.codec.name), layers: session.track(.video)?.rids ?? []))
             case .viewer:
                 actions.append(.viewerConnected(sessionId: session.id, channelId: session.channelId, accountId: session.accountId))
-                out += requestKeyframe(channel: session.channelId, now: now, force: true)
+                if let publisher = publisherOfChannel[session.channelId].flatMap({ sessions[$0] }), !publisher.videoLayers.isEmpty {
+                    out += chooseLayer(for: session, publisher: publisher, layers: layerList(of: publisher, now: now), now: now)
+                }
             }
         case .failed:
             counters.drop("dtls_failed")
@@ -183,7 +189,9 @@ final class MediaRouter: @unchecked Sendable {
         return out
     }
 
-    /// Publisher media → every connected viewer of the channel, rewritten per viewer.
+    /// Publisher media → every connected viewer of the channel, rewritten per viewer. Video
+    /// goes to each viewer from the layer chosen for it; a switch happens on the target layer's
+    /// keyframe, the old layer flowing until then.
     private func rtp(_ bytes: [UInt8], _ session: MediaSession, now: Int64) -> [Datagram] {
         guard session.role == .publisher, let srtpIn = session.srtpIn else { counters.drop("rtp_from_viewer"); return [] }
         var plain = bytes
@@ -194,97 +202,62 @@ final class MediaRouter: @unchecked Sendable {
         // every layer is reported on (receiver reports, bandwidth estimate), forwarded or not
         session.received[packet.ssrc, default: ReceiveStatistics(clockRate: Int(track.codec.clockRate))]
             .record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrivalMillis: now, bytes: bytes.count)
-        let forwardedBefore = session.forwardedVideoSSRC
-        if track.kind == .video && !selectLayer(packet, track, session, now: now) { return [] }
-        session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
-        var out: [Datagram] = []
-        if track.kind == .video, let before = forwardedBefore, before != packet.ssrc {
-            // another layer from now on: viewers can only decode it from its next keyframe
-            out += requestKeyframe(channel: session.channelId, now: now, force: true)
+        let video = track.kind == .video
+        var keyframe = false
+        if video {
+            recordLayer(packet, plain, track, session, now: now)
+            keyframe = Self.isKeyframe(packet, track.payloadFormat)
+        } else {
+            session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
         }
+        let isVP8 = video && track.payloadFormat == .vp8
+        var out: [Datagram] = []
         // straight over the channel's set: no array is built per packet
         for viewerId in viewersOfChannel[session.channelId] ?? [] {
             guard let viewer = sessions[viewerId], viewer.mediaReady, !viewer.disconnected, let address = viewer.address,
                   let srtpOut = viewer.srtpOut, var rewrite = viewer.outbound[track.kind] else { continue }
             if rewrite.sourceSSRC != packet.ssrc {
+                if video {
+                    if viewer.layers.pending == nil && rewrite.sourceSSRC == nil {
+                        // a viewer that has had no video yet: its first layer, chosen now (once)
+                        out += chooseLayer(for: viewer, publisher: session, layers: layerList(of: session, now: now), now: now)
+                    }
+                    // the first layer starts at once (the viewer's decoder waits for a keyframe, asked
+                    // for on the choice); a switch waits for the target's keyframe
+                    guard viewer.layers.pending == packet.ssrc, keyframe || rewrite.sourceSSRC == nil else { continue }
+                    if let old = rewrite.sourceSSRC, let oldOffset = rewrite.sequenceOffset {
+                        counters.layerSwitches[(viewer.layers.pendingDirection ?? .down).rawValue, default: 0] += 1
+                        rewrite.previous = MediaSession.PreviousSource(ssrc: old, sequenceOffset: oldOffset, timestampOffset: rewrite.timestampOffset,
+                                                                       first: rewrite.sourceStart, last: rewrite.lastSent)
+                        viewer.layers.previousVP8 = viewer.layers.vp8
+                        // the new layer's clock starts where the old one's would be now
+                        let elapsed = UInt32(clamping: max(now - rewrite.sent.lastSentMillis, 1) * Int64(rewrite.clockRate) / 1000)
+                        rewrite.timestampOffset = rewrite.sent.lastTimestamp &+ max(elapsed, 1) &- packet.timestamp
+                        viewer.layers.vp8.newSource()
+                    }
+                    viewer.layers.pending = nil
+                    viewer.layers.pendingDirection = nil
+                }
                 // a new source (first packet, or another layer): keep the viewer's numbering continuous
                 let next = rewrite.sequenceOffset == nil ? UInt16.random(in: 0...UInt16.max) : rewrite.lastSent &+ 1
                 rewrite.sequenceOffset = next &- packet.sequenceNumber
                 rewrite.sourceSSRC = packet.ssrc
+                rewrite.sourceStart = next
+                rewrite.lastSent = next &- 1
             }
             let sequence = packet.sequenceNumber &+ (rewrite.sequenceOffset ?? 0)
-            rewrite.lastSent = sequence
-            if let datagram = rewritten(plain, packet, rewrite, sequence: sequence, to: address, srtpOut) {
+            if sequence &- rewrite.lastSent < 0x8000 { rewrite.lastSent = sequence }  // the newest, not a late one
+            let datagram = isVP8 ? rewrittenVP8(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, &viewer.layers.vp8)
+                                 : rewritten(plain, packet, rewrite, sequence: sequence, to: address, srtpOut)
+            if let datagram {
                 out.append(datagram)
                 counters.forwarded += 1
                 rewrite.sent.sent(timestamp: packet.timestamp &+ rewrite.timestampOffset, payloadBytes: packet.payloadRange.count, nowMillis: now)
+                if video { viewer.layers.sentBytes &+= UInt64(datagram.bytes.count) }  // as the layers' bitrates count: whole packets
             }
             viewer.outbound[track.kind] = rewrite
         }
         return out
-    }
-
-    /// One viewer's copy: its SSRC, payload type, sequence number and timestamp, no header
-    /// extensions (their ids are per negotiation) or CSRCs, then the payload; encrypted with the
-    /// viewer's keys.
-    private func rewritten(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16,
-                           to address: SocketAddress, _ srtpOut: SRTPSession) -> Datagram? {
-        var copy: [UInt8] = []
-        copy.reserveCapacity(12 + plain.count - packet.payloadRange.lowerBound + 16)
-        copy.append(0x80 | (plain[0] & 0x20))
-        copy.append((plain[1] & 0x80) | rewrite.payloadType)
-        copy.append(UInt8(sequence >> 8)); copy.append(UInt8(sequence & 0xff))
-        let timestamp = packet.timestamp &+ rewrite.timestampOffset
-        copy.append(UInt8(timestamp >> 24)); copy.append(UInt8((timestamp >> 16) & 0xff))
-        copy.append(UInt8((timestamp >> 8) & 0xff)); copy.append(UInt8(timestamp & 0xff))
-        let ssrc = rewrite.ssrc
-        copy.append(UInt8(ssrc >> 24)); copy.append(UInt8((ssrc >> 16) & 0xff)); copy.append(UInt8((ssrc >> 8) & 0xff)); copy.append(UInt8(ssrc & 0xff))
-        copy.append(contentsOf: plain[packet.payloadRange.lowerBound...])
-        do { try srtpOut.protect(rtp: &copy) } catch { counters.drop("srtp_protect"); return nil }
-        return (copy, address)
-    }
-
-    /// A viewer's NACK: the lost packets come from the publisher's cache, rewritten as they were
-    /// first sent (same sequence number), never asked of the publisher again.
-    private func answerNACK(_ nack: RTCPGenericNACK, from viewer: MediaSession) -> [Datagram] {
-        guard let kind = viewer.outbound.first(where: { $0.value.ssrc == nack.mediaSSRC })?.key,
-              let rewrite = viewer.outbound[kind], let offset = rewrite.sequenceOffset,
-              let address = viewer.address, let srtpOut = viewer.srtpOut,
-              let publisherId = publisherOfChannel[viewer.channelId], let publisher = sessions[publisherId],
-              let cache = publisher.cache[kind] else { return [] }
-        var out: [Datagram] = []
-        for lost in nack.lostSequenceNumbers.prefix(64) {
-            guard let plain = cache.packet(lost &- offset), let packet = try? RTPPacket(parsing: plain),
-                  packet.ssrc == rewrite.sourceSSRC else { counters.drop("nack_miss"); continue }
-            if let datagram = rewritten(plain, packet, rewrite, sequence: lost, to: address, srtpOut) {
-                out.append(datagram)
-                counters.retransmitted += 1
-            }
-        }
-        return out
-    }
-
-    /// Simulcast: forward one layer, the best one seen (rids are ordered best first).
-    private func selectLayer(_ packet: RTPPacket, _ track: NegotiatedTrack, _ session: MediaSession, now: Int64) -> Bool {
-        if session.videoSSRCs[packet.ssrc] == nil {
-            var rid = ""
-            if let id = track.ridExtensionId, let value = packet.extensionValue(id: id) { rid = String(decoding: value, as: UTF8.self) }
-            session.videoSSRCs[packet.ssrc] = rid
-        }
-        let rid = session.videoSSRCs[packet.ssrc] ?? ""
-        guard let current = session.forwardedVideoSSRC else {
-            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid; session.forwardedVideoAt = now
-            return true
-        }
-        if current == packet.ssrc { session.forwardedVideoAt = now; return true }
-        // a better layer appeared, or the forwarded one went silent (the sender dropped it under
-        // CPU or bandwidth pressure): switch (the keyframe request makes the switch clean)
-        let rank = { (r: String) in track.rids.firstIndex(of: r) ?? Int.max }
-        if rank(rid) < rank(session.forwardedVideoRid ?? "") || now - session.forwardedVideoAt > 1000 {
-            session.forwardedVideoSSRC = packet.ssrc; session.forwardedVideoRid = rid; session.forwardedVideoAt = now
-            return true
-        }
-        return false
     }
 
     /// Viewer feedback: keyframe requests go (coalesced) to the publisher; the rest is consumed
@@ -307,26 +280,19 @@ final class MediaRouter: @unchecked Sendable {
             default: break
             }
         }
-        return out + (wantsKeyframe ? requestKeyframe(channel: session.channelId, now: now, force: false) : [])
-    }
-
-    /// A PLI to the channel's publisher for the forwarded video, at most one per 500 ms unless forced.
-    func requestKeyframe(channel: String, now: Int64, force: Bool) -> [Datagram] {
-        guard let id = publisherOfChannel[channel], let publisher = sessions[id], let address = publisher.address,
-              let srtpOut = publisher.srtpOut, let media = publisher.forwardedVideoSSRC else { return [] }
-        guard force || now - publisher.lastKeyframeRequestAt >= 500 else { return [] }
-        publisher.lastKeyframeRequestAt = now
-        let sender = Self.serverSSRC
-        var pli: [UInt8] = [0x81, 206, 0, 2,
-                            UInt8(sender >> 24), UInt8((sender >> 16) & 0xff), UInt8((sender >> 8) & 0xff), UInt8(sender & 0xff),
-                            UInt8(media >> 24), UInt8((media >> 16) & 0xff), UInt8((media >> 8) & 0xff), UInt8(media & 0xff)]
-        do { try srtpOut.protect(rtcp: &pli) } catch { return [] }
-        return [(pli, address)]
+        out += viewerFeedback(packets, from: session, now: now)
+        if wantsKeyframe, let publisher = publisherOfChannel[session.channelId].flatMap({ sessions[$0] }) {
+            // the layer the viewer decodes, and the one it waits to switch to
+            for ssrc in [session.outbound[.video]?.sourceSSRC, session.layers.pending].compactMap({ $0 }) {
+                out += requestKeyframe(publisher, ssrc: ssrc, now: now, force: false)
+            }
+        }
+        return out
     }
 
     // MARK: timers
 
-    /// DTLS retransmissions, consent freshness and half-open sessions.
+    /// DTLS retransmissions, consent freshness, half-open sessions, and the viewers' layers.
     func tick(now: Int64) -> [Datagram] {
         var out: [Datagram] = []
         for session in Array(sessions.values) {
@@ -349,7 +315,7 @@ final class MediaRouter: @unchecked Sendable {
                 if session.role == .viewer, let logId = session.logId { actions.append(.viewerDisconnected(logId: logId)) }
             }
         }
-        return out
+        return out + layerTick(now: now)
     }
 }
 

@@ -222,7 +222,10 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
 
     public func statistics() async -> MediaStatistics {
         let (sessions, counters) = await snapshot()
-        return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped, rtcpSent: counters.rtcpSent)
+        let (viewers, bitrates) = (try? await loop.submit { (self.router.viewersByLayer(), self.router.layerBitrates()) }.get()) ?? ([:], [:])
+        return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped, rtcpSent: counters.rtcpSent,
+                               layerSwitches: counters.layerSwitches, viewersByLayer: viewers, keyframeRequests: counters.keyframeRequests,
+                               layerBitrates: bitrates)
     }
 
     /// Sessions held now and the router's counters (for /metrics and tests).

@@ -8,8 +8,14 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public var kind: Kind
     public var mid: String
     public var payloadType: UInt8
+    /// How the router reads a video payload (keyframes, descriptor rewriting).
+    public enum PayloadFormat: Sendable { case vp8, h264, other }
     /// The codec as negotiated (name such as opus, VP8, H264; clock rate; fmtp).
-    public var codec: WebRTCCodecDescription
+    public var codec: WebRTCCodecDescription {
+        didSet { payloadFormat = Self.payloadFormat(codec.name) }
+    }
+    /// From `codec`, worked out once (the packet path does not compare names).
+    public private(set) var payloadFormat: PayloadFormat
     /// Simulcast layers by rid, best first (publisher only).
     public var rids: [String]
     /// The header extension id of `urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id`, if negotiated.
@@ -17,6 +23,15 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public init(kind: Kind, mid: String, payloadType: UInt8, codec: WebRTCCodecDescription, rids: [String] = [], ridExtensionId: UInt8? = nil) {
         self.kind = kind; self.mid = mid; self.payloadType = payloadType; self.codec = codec
         self.rids = rids; self.ridExtensionId = ridExtensionId
+        self.payloadFormat = Self.payloadFormat(codec.name)
+    }
+
+    static func payloadFormat(_ name: String) -> PayloadFormat {
+        switch name.uppercased() {
+        case "VP8": .vp8
+        case "H264": .h264
+        default: .other
+        }
     }
 }
 
@@ -35,8 +50,29 @@ final class MediaSession: @unchecked Sendable {
         var timestampOffset: UInt32 = 0
         var sourceSSRC: UInt32?
         var lastSent: UInt16 = 0
+        /// The first outgoing sequence number from the present source: NACKs for earlier ones
+        /// are about the previous source.
+        var sourceStart: UInt16 = 0
+        /// The source before the last switch and the outgoing sequence numbers it had, so a
+        /// viewer's NACK for a packet sent just before a switch is still answered.
+        var previous: PreviousSource?
         /// Counts and the newest timestamp, for this stream's sender reports.
         var sent = SendStatistics()
+
+        /// Whether outgoing `sequence` came from the present source.
+        func isFromPresentSource(_ sequence: UInt16) -> Bool {
+            sequence &- sourceStart < 0x8000 && lastSent &- sequence < 0x8000
+        }
+    }
+
+    struct PreviousSource {
+        var ssrc: UInt32
+        var sequenceOffset: UInt16
+        var timestampOffset: UInt32
+        var first: UInt16
+        var last: UInt16
+
+        func contains(_ sequence: UInt16) -> Bool { sequence &- first <= last &- first }
     }
 
     let id: String
@@ -61,15 +97,11 @@ final class MediaSession: @unchecked Sendable {
     var logId: String?
     /// Viewer: per kind, how packets are rewritten for it.
     var outbound: [NegotiatedTrack.Kind: Outbound] = [:]
-    /// Publisher: the video SSRC being forwarded (the best simulcast layer seen) and its rid.
-    var forwardedVideoSSRC: UInt32?
-    var forwardedVideoRid: String?
-    /// When the forwarded layer last had a packet: a layer silent for a second was turned off by
-    /// the sender (CPU or bandwidth adaptation), and another one takes its place.
-    var forwardedVideoAt: Int64 = 0
-    var videoSSRCs: [UInt32: String] = [:]
-    var lastKeyframeRequestAt: Int64 = 0
-    /// Publisher: recent packets per kind, for answering viewers' NACKs.
+    /// Viewer: the simulcast layer chosen for it and the switch it waits for.
+    var layers = ViewerLayers()
+    /// Publisher: its video streams by SSRC (every simulcast layer), with their packet caches.
+    var videoLayers: [UInt32: PublisherLayer] = [:]
+    /// Publisher: recent audio packets, for answering viewers' NACKs.
     var cache: [NegotiatedTrack.Kind: PacketCache] = [:]
     /// Publisher: reception per incoming SSRC (every simulcast layer, forwarded or not), for
     /// receiver reports and the bandwidth estimate.

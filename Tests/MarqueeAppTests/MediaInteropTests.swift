@@ -297,3 +297,98 @@ struct H264ToBrowserTests {
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
     }
 }
+
+/// Issue 5 (d): a simulcast publisher (Chromium at /studio: q 320 px, h 640 px, f 1280 px) and an
+/// aiortc viewer whose link takes 300 kbit/s for its first 25 s (a token bucket on its receive
+/// path drops the rest): from its own receiver reports the SFU gives it the low layer while
+/// limited, and a higher one after the limit lifts (on that layer's keyframe). The verdict is the
+/// layer the SFU forwards to the viewer; the widths aiortc decodes are printed with it.
+@Suite("SFU: a simulcast layer per viewer, with Chromium and a limited aiortc viewer", .timeLimit(.minutes(3)))
+struct SimulcastPerViewerTests {
+    static let limitedSeconds = 25.0
+
+    @Test func aLimitedViewerGetsTheLowLayerThenAHigherOneWhenTheLimitLifts() async throws {
+        let directory = try TemporaryDirectory("simulcast-viewer")
+        defer { directory.remove() }
+        let dataDir = try directory.directory("data")
+        let python = try await MediaInteropTests.requireAiortc(directory.path)
+        let probe = try await runProgram(python, ["-c", "import playwright"], scratch: directory.path)
+        try #require(probe.status == 0, "\(python) lacks playwright (make python-deps installs it): \(probe.stderr)")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
+        try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, parts in
+            let (carol, _) = try await api.carolAndVictor(admin: admin)
+            let port = try #require(api.port)
+            let media = try #require(parts.media)
+            let browserScript = SchemaTests.packageRoot.appendingPathComponent("Tests/browser_check.py").path
+            // the studio publishes for longer than the viewer can take
+            let studio = try ChildProcess(executable: python, arguments: [browserScript, "http://127.0.0.1:\(port)", "carol-live", carol.token,
+                                                                          try directory.directory("profile"), "100"],
+                                          environment: ProcessInfo.processInfo.environment,
+                                          outputPath: directory.file("studio.out"),
+                                          errorPath: directory.file("studio.err"))
+            defer { studio.signal(SIGKILL) }
+            var live = false
+            for _ in 0..<450 where !live {
+                live = try await api.get("/api/v1/channels/carol-live").json()["liveStreamId"]?.string != nil
+                if !live { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            try #require(live, "the studio never went live: \(studio.output) \(studio.errorOutput)")
+            try await Task.sleep(for: .seconds(3))  // Chromium starts its upper layers
+            // the layer the SFU forwards to the viewer, every 500 ms (what the viewer receives; its
+            // decoded widths below are the record, not the verdict: aiortc's decoding stalls when a
+            // loaded machine starves it, whatever the SFU sends)
+            let sampler = Task {
+                var samples: [(t: Double, rid: String?)] = []
+                var record: [String] = []
+                let start = ContinuousClock.now
+                while !Task.isCancelled {
+                    let s = await media.statistics()
+                    let t = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
+                    samples.append((t, s.viewersByLayer.first { $0.value > 0 }?.key))
+                    if record.count < Int(t / 2) + 1 {
+                        record.append("\(Int(t))s \(s.layerBitrates.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value / 1000)k" }) "
+                                      + "viewer on \(s.viewersByLayer.keys.sorted()) switches \(s.layerSwitches) pli \(s.keyframeRequests)")
+                    }
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+                return (samples, record)
+            }
+            let viewer = try await runProgram(python, [MediaInteropTests.script, "watch-limited", "http://127.0.0.1:\(port)/whep/carol-live", "-",
+                                                       "60", "300", String(Self.limitedSeconds)],
+                                              scratch: directory.path, timeout: .seconds(100))
+            sampler.cancel()
+            let (samples, record) = await sampler.value
+            print("simulcast per viewer, the SFU every 2 s: \(record.joined(separator: " | "))")
+            let statistics = await media.statistics()
+            print("simulcast per viewer: switches \(statistics.layerSwitches), keyframe requests \(statistics.keyframeRequests), "
+                  + "forwarded \(statistics.forwarded), dropped \(statistics.dropped); viewer: \(viewer.stdout.split(separator: "\n").filter { !$0.hasPrefix("frame ") })")
+            // the decoded widths, per second since the viewer's first packet
+            var perSecond: [Int: [Int: Int]] = [:]
+            for line in viewer.stdout.split(separator: "\n") {
+                let words = line.split(separator: " ")
+                guard words.count == 3, words[0] == "frame", let t = Double(words[1]), let width = Int(words[2]) else { continue }
+                perSecond[Int(t), default: [:]][width, default: 0] += 1
+            }
+            print("simulcast per viewer, decoded widths: " + perSecond.keys.sorted().map { second in
+                "\(second)s " + perSecond[second]!.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ",")
+            }.joined(separator: " "))
+
+            // the limit starts with the viewer's first packet: about when the SFU first forwards to it
+            let t0 = try #require(samples.first { $0.rid != nil }?.t, "the viewer never got video: \(viewer)")
+            let underLimit = samples.filter { $0.t >= t0 + 12 && $0.t < t0 + Self.limitedSeconds }
+            let onLow = underLimit.filter { $0.rid == "q" }.count
+            #expect(underLimit.count >= 10 && onLow * 2 >= underLimit.count,
+                    "under the limit the viewer gets the low layer (q), but for short tries of the next: \(underLimit.map { $0.rid ?? "-" })")
+            let up = samples.first { $0.t >= t0 + Self.limitedSeconds && ($0.rid == "h" || $0.rid == "f") }
+            #expect(up != nil, "after the limit lifts, a higher layer: \(samples.filter { $0.t >= t0 + Self.limitedSeconds }.map { $0.rid ?? "-" })")
+            if let up {
+                print("simulcast per viewer: on q for \(onLow) of \(underLimit.count) samples under the limit; on \(up.rid!) "
+                      + "\(String(format: "%.1f", up.t - t0 - Self.limitedSeconds)) s after the limit lifted")
+            }
+            #expect(statistics.layerSwitches["down"] ?? 0 >= 1 && statistics.layerSwitches["up"] ?? 0 >= 1, "\(statistics.layerSwitches)")
+            let metrics = try await api.get("/metrics")
+            #expect(metrics.body.contains("marquee_media_layer_switches_total{direction=\"up\"}"), "\(metrics.body.suffix(600))")
+        }
+        expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
+    }
+}

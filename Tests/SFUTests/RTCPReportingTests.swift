@@ -107,7 +107,8 @@ struct RTCPReportingTests {
     }
 
     /// With the REMB, browsers turn their upper simulcast layers on early, and drop them again
-    /// under CPU pressure: a forwarded layer that goes silent is replaced, with a keyframe request.
+    /// under CPU pressure: a forwarded layer that goes silent is replaced (on the timer), with a
+    /// keyframe request, and the viewer switches on that keyframe.
     @Test func aForwardedLayerThatGoesSilentIsReplaced() throws {
         let (router, publisher, viewer, pubAddress, viewAddress) = try MediaForwardingTests.videoPair()
         let (k1, s1) = Self.key(1), (k2, s2) = Self.key(2)
@@ -116,18 +117,24 @@ struct RTCPReportingTests {
         viewer.srtpOut = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .outbound)
         viewer.srtpIn = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .inbound)
         let publisherSends = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
-        func send(_ sequence: UInt16, ssrc: UInt32, at now: Int64) throws -> [MediaRouter.Datagram] {
-            var packet = Self.rtp(sequence, timestamp: 0, ssrc: ssrc, payloadType: 96, payload: [1, 2, 3])
+        // VP8 payloads: a keyframe start (S=1, partition 0, P=0) and an inter frame (P=1)
+        func send(_ sequence: UInt16, ssrc: UInt32, at now: Int64, keyframe: Bool = false) throws -> [MediaRouter.Datagram] {
+            var packet = Self.rtp(sequence, timestamp: 0, ssrc: ssrc, payloadType: 96, payload: [0x10, keyframe ? 0x00 : 0x01, 3])
             try publisherSends.protect(rtp: &packet)
             return router.receive(packet, from: pubAddress, now: now)
         }
-        #expect(try send(1, ssrc: 0xA, at: 0).map(\.to) == [viewAddress])
+        #expect(Set(try send(1, ssrc: 0xA, at: 0).map(\.to)) == [viewAddress, pubAddress], "the first layer starts, with a keyframe request")
         #expect(try send(2, ssrc: 0xA, at: 100).map(\.to) == [viewAddress])
         #expect(try send(1, ssrc: 0xB, at: 500).isEmpty, "another layer is not forwarded while the first one flows")
-        let switched = try send(2, ssrc: 0xB, at: 1200)  // 0xA silent for 1.1 s
-        #expect(Set(switched.map(\.to)) == [viewAddress, pubAddress], "forwarded, and a keyframe asked for: \(switched)")
-        #expect(publisher.forwardedVideoSSRC == 0xB)
-        #expect(try send(3, ssrc: 0xA, at: 1300).isEmpty)
+        #expect(router.tick(now: 1000).isEmpty)
+        let replaced = router.tick(now: 1200)  // 0xA silent for 1.1 s
+        #expect(replaced.map(\.to) == [pubAddress], "a keyframe asked of the other layer: \(replaced)")
+        #expect(viewer.layers.pending == 0xB)
+        #expect(try send(2, ssrc: 0xB, at: 1250).isEmpty, "not a keyframe: nothing the viewer could decode")
+        #expect(try send(3, ssrc: 0xB, at: 1300, keyframe: true).map(\.to) == [viewAddress])
+        #expect(viewer.outbound[.video]?.sourceSSRC == 0xB && viewer.layers.pending == nil)
+        #expect(try send(3, ssrc: 0xA, at: 1400).isEmpty)
+        #expect(router.counters.layerSwitches == ["down": 1])
     }
 
     @Test func theRouterSendsSenderReportsToViewersAndReceiverReportsWithREMBToPublishers() throws {
@@ -171,7 +178,7 @@ struct RTCPReportingTests {
             var packet = Self.rtp(sequence, timestamp: 90_000 + UInt32(sequence - 1000) / 2 * 3000, ssrc: 0x5555_0001, payloadType: 96,
                                   payload: payload)
             try publisherSends.protect(rtp: &packet)
-            #expect(router.receive(packet, from: pubAddress, now: 1000 + Int64(sequence - 1000) * 16).count == 1)
+            #expect(router.receive(packet, from: pubAddress, now: 1000 + Int64(sequence - 1000) * 16).filter { $0.to == viewAddress }.count == 1)
         }
         for sequence in UInt16(7)...9 {
             var packet = Self.rtp(sequence, timestamp: 48_000 + UInt32(sequence) * 960, ssrc: 0x5555_0002, payloadType: 111, payload: [1, 2, 3])

@@ -78,7 +78,7 @@ public struct WebRTCNegotiatedMedia: Hashable, Sendable {
     /// The client's payload type number for the codec (never renumbered).
     public var payloadType: UInt8
     public var codec: WebRTCCodecDescription
-    /// Kept feedback, e.g. `["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"]`.
+    /// Kept feedback, e.g. `["nack", "nack pli", "ccm fir", "goog-remb"]`.
     public var rtcpFeedback: [String]
     /// Kept header extensions: URI → the client's id.
     public var headerExtensions: [String: UInt16]
