@@ -303,7 +303,7 @@ struct H264ToBrowserTests {
 /// path drops the rest): from its own receiver reports the SFU gives it the low layer while
 /// limited, and a higher one after the limit lifts (on that layer's keyframe). The verdict is the
 /// layer the SFU forwards to the viewer; the widths aiortc decodes are printed with it.
-@Suite("SFU: a simulcast layer per viewer, with Chromium and a limited aiortc viewer", .timeLimit(.minutes(3)))
+@Suite("SFU: a simulcast layer per viewer, with Chromium and a limited aiortc viewer", .timeLimit(.minutes(4)))
 struct SimulcastPerViewerTests {
     static let limitedSeconds = 25.0
 
