@@ -59,6 +59,13 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelOption(ChannelOptions.socketOption(.so_sndbuf), value: 4 << 20)
+            // Reads in batches (recvmmsg, up to 16 datagrams a call); writes are batched by the
+            // handler: everything a read burst produces is flushed once, which NIO sends with one
+            // sendmmsg when there is more than one datagram (a packet fanned out to viewers).
+            .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: 16)
+            // The buffer is split between the 16 messages: 2 KiB each (a datagram never exceeds
+            // the path MTU here; a longer one is cut and then fails to parse, like any bad input).
+            .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
             .channelInitializer { channel in channel.pipeline.addHandler(handler) }
             .bind(host: config.host, port: config.port).get()
         self.channel = channel
