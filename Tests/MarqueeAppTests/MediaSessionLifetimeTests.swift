@@ -166,7 +166,11 @@ struct MediaSubscriptionTests {
                 await media.statistics().sessions == 2
             }
             let cut = ContinuousClock.now - expiredAt
-            #expect(cut < .seconds(1), "cut \(cut) after the expiry")
+            // Alone this is under a millisecond (0.7-0.9 ms measured); inside the full parallel
+            // run the test's own polling and the log feed wait for CPU, and 1.03-1.07 s was seen.
+            // The bound keeps the second with room for that, and still fails a cut that
+            // waits for a timer or the next billing minute.
+            #expect(cut < .seconds(3), "cut \(cut) after the expiry")
 
             let events = try await api.allEvents(admin: admin)
             #expect(events.filter(MediaPeers.named("subscription.renewal_failed")).count == 2)
