@@ -26,6 +26,21 @@ struct AccountRoutes: Sendable {
         router.post("sessions") { request, context in try await login(request, context) }
         router.delete("sessions/current") { request, context in try await logout(request, context) }
         router.get("me") { request, context in try await me(request, context) }
+        router.get("accounts/:id") { request, context in try await profile(request, context) }
+    }
+
+    struct Profile: Encodable { var id: String; var handle: String; var role: Role; var registeredAt: String }
+
+    /// An account's public profile (what chat and gifts already show: handle and role), where
+    /// `POST /accounts` points its `Location`. Suspension and wallets stay with `/me` and admins.
+    func profile(_ request: Request, _ context: APIContext) async throws -> Response {
+        _ = try await auth.required(request, .accountRead)
+        let id = context.parameters.get("id") ?? ""
+        try await deps.consistentRead()
+        guard let account = try deps.readModels.withConnection({ try ReadModels.account(id: id, $0) }) else {
+            throw Problem.notFound("no account '\(id)'")
+        }
+        return try jsonResponse(Profile(id: account.id, handle: account.handle, role: account.role, registeredAt: account.registeredAt))
     }
 
     /// Anyone registers as viewer (default) or creator; an admin's session may register moderators and admins.

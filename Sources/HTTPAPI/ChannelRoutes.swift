@@ -43,6 +43,7 @@ struct ChannelRoutes: Sendable {
         router.post("channels/:slug/stream-key") { request, context in try await rotateKey(request, context) }
         router.post("channels/:slug/gifts") { request, context in try await sendGift(request, context) }
         router.get("channels/:slug/gifts") { request, context in try await giftHistory(request, context) }
+        router.get("channels/:slug/gifts/:giftId") { request, context in try await showGift(request, context) }
         router.delete("channels/:slug/stream") { request, context in try await endStream(request, context) }
     }
 
@@ -148,6 +149,18 @@ struct ChannelRoutes: Sendable {
         let before = try Query.int64(request, "before", default: Int64.max, range: 1...Int64.max)
         let gifts = try deps.readModels.withConnection { try ReadModels.gifts(channelId: current.id, before: before, limit: limit, $0) }
         return try jsonResponse(GiftPage(gifts: gifts, nextBefore: gifts.count == limit ? gifts.last?.seq : nil))
+    }
+}
+
+extension ChannelRoutes {
+    /// One gift of the channel (public, like the history): where `POST …/gifts` points its `Location`.
+    func showGift(_ request: Request, _ context: APIContext) async throws -> Response {
+        let current = try await channel(context)
+        let giftId = context.parameters.get("giftId") ?? ""
+        guard let gift = try deps.readModels.withConnection({ try ReadModels.gift(channelId: current.id, giftId: giftId, $0) }) else {
+            throw Problem.notFound("no gift '\(giftId)' on channel '\(current.slug)'")
+        }
+        return try jsonResponse(gift)
     }
 }
 

@@ -226,6 +226,22 @@ public enum ReadModels {
         return result
     }
 
+    /// One gift of a channel by its id.
+    public static func gift(channelId: String, giftId: String, _ c: Connection) throws -> GiftView? {
+        let s = try c.prepared("""
+            SELECT seq, gift_id, stream_id, channel_id, from_account_id, to_account_id, gift, quantity, tokens,
+                   creator_tokens, fee_tokens, message, sent_at
+            FROM gifts WHERE channel_id = ?1 AND gift_id = ?2
+            """)
+        try s.bind(1, channelId); try s.bind(2, giftId)
+        defer { s.reset() }
+        guard try s.step() else { return nil }
+        return GiftView(seq: s.int64(0), giftId: s.string(1), streamId: s.optionalString(2), channelId: s.string(3),
+                        fromAccountId: s.string(4), toAccountId: s.string(5), gift: s.string(6), quantity: s.int(7),
+                        tokens: s.int64(8), creatorTokens: s.int64(9), feeTokens: s.int64(10),
+                        message: s.optionalString(11), sentAt: s.string(12))
+    }
+
     /// Chat messages of a channel, newest first, with seq below `before`.
     public static func chatMessages(channelId: String, before: Int64, limit: Int, _ c: Connection) throws -> [ChatMessageView] {
         let s = try c.prepared("""

@@ -47,6 +47,41 @@ struct AccountAPITests {
         }
     }
 
+    @Test("the Location of a new account and of a new gift can be followed; unknown ids are 404")
+    func locationsResolve() async throws {
+        let directory = try TemporaryDirectory("locations")
+        defer { directory.remove() }
+        try await LiveServer.runAndAudit(directory) { api, admin in
+            let (carol, victor) = try await api.carolAndVictor(admin: admin)
+            let made = try await api.post("/api/v1/accounts", #"{"handle":"dora","password":"password-123"}"#)
+            #expect(made.code == 201, "\(made)")
+            let accountLocation = try #require(made.headers[.location], "\(made)")
+            expectProblem(try await api.get(accountLocation), 401, nil, "a profile needs a token")
+            let profile = try await api.get(accountLocation, token: victor.token)
+            #expect(profile.code == 200, "\(profile)")
+            let json = try profile.json()
+            #expect(json["id"]?.string == (try made.json())["id"]?.string && json["handle"]?.string == "dora" && json["role"]?.string == "viewer",
+                    "\(profile)")
+            #expect(json["suspended"] == nil && json["wallet"] == nil, "only the public profile: \(profile)")
+            expectProblem(try await api.get("/api/v1/accounts/acc_nobody", token: victor.token), 404)
+
+            let gift = try await api.post("/api/v1/channels/carol-live/gifts", #"{"gift":"rose","quantity":2}"#, token: victor.token)
+            #expect(gift.code == 201, "\(gift)")
+            let giftLocation = try #require(gift.headers[.location], "\(gift)")
+            let shown = try await api.get(giftLocation)
+            #expect(shown.code == 200, "\(shown)")
+            let sent = try gift.json(), got = try shown.json()
+            #expect(got["giftId"]?.string == sent["giftId"]?.string && got["quantity"]?.int == 2 && got["seq"]?.int == sent["seq"]?.int,
+                    "\(shown)")
+            expectProblem(try await api.get("/api/v1/channels/carol-live/gifts/gft_nope"), 404)
+            let eve = try await api.account("eve", role: "creator")
+            _ = try await api.createChannel("eve-live", token: eve.token)
+            let giftId = sent["giftId"]?.string ?? ""
+            expectProblem(try await api.get("/api/v1/channels/eve-live/gifts/\(giftId)"), 404, nil, "another channel's gift")
+            _ = carol
+        }
+    }
+
     @Test("login: good 201 with a token; wrong password and unknown handle 401 problem+json")
     func login() async throws {
         let directory = try TemporaryDirectory("login")
