@@ -209,37 +209,35 @@ public enum ReadModels {
 
     /// Gifts of a channel, newest first, with seq below `before` (for paging).
     public static func gifts(channelId: String, before: Int64, limit: Int, _ c: Connection) throws -> [GiftView] {
-        let s = try c.prepared("""
-            SELECT seq, gift_id, stream_id, channel_id, from_account_id, to_account_id, gift, quantity, tokens,
-                   creator_tokens, fee_tokens, message, sent_at
-            FROM gifts WHERE channel_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3
-            """)
+        let s = try c.prepared("SELECT \(giftColumns) FROM gifts WHERE channel_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3")
         try s.bind(1, channelId); try s.bind(2, before); try s.bind(3, limit)
         defer { s.reset() }
         var result: [GiftView] = []
-        while try s.step() {
-            result.append(GiftView(seq: s.int64(0), giftId: s.string(1), streamId: s.optionalString(2), channelId: s.string(3),
-                                   fromAccountId: s.string(4), toAccountId: s.string(5), gift: s.string(6), quantity: s.int(7),
-                                   tokens: s.int64(8), creatorTokens: s.int64(9), feeTokens: s.int64(10),
-                                   message: s.optionalString(11), sentAt: s.string(12)))
-        }
+        while try s.step() { result.append(giftView(s)) }
         return result
     }
 
+    static let giftColumns = """
+        seq, gift_id, stream_id, channel_id, from_account_id, to_account_id, gift, quantity, tokens, creator_tokens, fee_tokens, message, sent_at
+        """
+
+    /// The row `giftColumns` selected.
+    static func giftView(_ s: Statement) -> GiftView {
+        GiftView(seq: s.int64(0), giftId: s.string(1), streamId: s.optionalString(2), channelId: s.string(3),
+                 fromAccountId: s.string(4), toAccountId: s.string(5), gift: s.string(6), quantity: s.int(7),
+                 tokens: s.int64(8), creatorTokens: s.int64(9), feeTokens: s.int64(10),
+                 message: s.optionalString(11), sentAt: s.string(12))
+    }
+
     /// One gift of a channel by its id.
+    /// (No index on `gift_id`: it walks the channel's gifts through `gifts_channel`; every index
+    /// costs replay time, and this lookup only follows a `Location`.)
     public static func gift(channelId: String, giftId: String, _ c: Connection) throws -> GiftView? {
-        let s = try c.prepared("""
-            SELECT seq, gift_id, stream_id, channel_id, from_account_id, to_account_id, gift, quantity, tokens,
-                   creator_tokens, fee_tokens, message, sent_at
-            FROM gifts WHERE channel_id = ?1 AND gift_id = ?2
-            """)
+        let s = try c.prepared("SELECT \(giftColumns) FROM gifts WHERE channel_id = ?1 AND gift_id = ?2")
         try s.bind(1, channelId); try s.bind(2, giftId)
         defer { s.reset() }
         guard try s.step() else { return nil }
-        return GiftView(seq: s.int64(0), giftId: s.string(1), streamId: s.optionalString(2), channelId: s.string(3),
-                        fromAccountId: s.string(4), toAccountId: s.string(5), gift: s.string(6), quantity: s.int(7),
-                        tokens: s.int64(8), creatorTokens: s.int64(9), feeTokens: s.int64(10),
-                        message: s.optionalString(11), sentAt: s.string(12))
+        return giftView(s)
     }
 
     /// Chat messages of a channel, newest first, with seq below `before`.
