@@ -71,21 +71,25 @@ struct MediaRouterTests {
 struct MediaForwardingTests {
     static let profile = SRTPProfile.aes128CmHmacSha1_80
 
-    /// A router with one VP8 publisher ("pub", PT 96, at 127.0.0.1:5000) and one viewer ("view",
-    /// PT 100, outbound SSRC 0xABC, at 127.0.0.1:6000), both attached; SRTP is left to the test.
-    static func videoPair(config: MediaConfig = MediaConfig()) throws
+    static let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000)
+
+    /// A router with one publisher ("pub", by default VP8 on PT 96, at 127.0.0.1:5000) and one
+    /// viewer ("view", by default VP8 on PT 100, outbound SSRC 0xABC, at 127.0.0.1:6000), both
+    /// attached; SRTP is left to the test (`keySRTP`).
+    static func videoPair(config: MediaConfig = MediaConfig(),
+                          publisherTracks: [NegotiatedTrack] = [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: vp8)],
+                          viewerTracks: [NegotiatedTrack] = [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: vp8)],
+                          viewerSSRCs: [NegotiatedTrack.Kind: UInt32] = [.video: 0xABC]) throws
         -> (router: MediaRouter, publisher: MediaSession, viewer: MediaSession, pubAddress: SocketAddress, viewAddress: SocketAddress) {
         let router = MediaRouter(config: config)
-        let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000)
         let publisher = MediaSession(id: "pub", role: .publisher, channelId: "chn_1", accountId: "acc_c",
                                      credentials: .init(localUfrag: "up", localPassword: "ppppppppppppppppppppppp"), remoteUfrag: "rp",
                                      dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
-                                     tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: vp8)], outboundSSRCs: [:], now: 0)
+                                     tracks: publisherTracks, outboundSSRCs: [:], now: 0)
         let viewer = MediaSession(id: "view", role: .viewer, channelId: "chn_1", accountId: nil,
                                   credentials: .init(localUfrag: "uv", localPassword: "vvvvvvvvvvvvvvvvvvvvvvv"), remoteUfrag: "rv",
                                   dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
-                                  tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: vp8)],
-                                  outboundSSRCs: [.video: 0xABC], now: 0)
+                                  tracks: viewerTracks, outboundSSRCs: viewerSSRCs, now: 0)
         try router.add(publisher)
         try router.add(viewer)
         let pubAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
@@ -96,6 +100,21 @@ struct MediaForwardingTests {
     }
     static func key(_ n: UInt8) -> ([UInt8], [UInt8]) { ([UInt8](repeating: n, count: 16), [UInt8](repeating: n &+ 1, count: 14)) }
 
+    /// The test's end of each SRTP direction, the router's sessions keyed to match: key 1
+    /// publisher → router, 4 router → publisher, 2 router → viewer, 3 viewer → router.
+    struct Ends { let publisherSends, publisherReceives, viewerReceives, viewerSends: SRTPSession }
+    static func keySRTP(_ publisher: MediaSession, _ viewer: MediaSession) throws -> Ends {
+        let (k1, s1) = key(1), (k2, s2) = key(2), (k3, s3) = key(3), (k4, s4) = key(4)
+        publisher.srtpIn = try SRTPSession(profile: profile, key: k1, salt: s1, direction: .inbound)
+        publisher.srtpOut = try SRTPSession(profile: profile, key: k4, salt: s4, direction: .outbound)
+        viewer.srtpOut = try SRTPSession(profile: profile, key: k2, salt: s2, direction: .outbound)
+        viewer.srtpIn = try SRTPSession(profile: profile, key: k3, salt: s3, direction: .inbound)
+        return Ends(publisherSends: try SRTPSession(profile: profile, key: k1, salt: s1, direction: .outbound),
+                    publisherReceives: try SRTPSession(profile: profile, key: k4, salt: s4, direction: .inbound),
+                    viewerReceives: try SRTPSession(profile: profile, key: k2, salt: s2, direction: .inbound),
+                    viewerSends: try SRTPSession(profile: profile, key: k3, salt: s3, direction: .outbound))
+    }
+
     static func rtp(_ sequence: UInt16, ssrc: UInt32 = 0x5555_0001, payload: [UInt8]) -> [UInt8] {
         [0x80, 96, UInt8(sequence >> 8), UInt8(sequence & 0xff), 0, 1, 0, 0,
          UInt8(ssrc >> 24), UInt8((ssrc >> 16) & 0xff), UInt8((ssrc >> 8) & 0xff), UInt8(ssrc & 0xff)] + payload
@@ -103,14 +122,8 @@ struct MediaForwardingTests {
 
     @Test func packetsAreRewrittenPerViewerAndNACKsAnsweredFromTheCache() throws {
         let (router, publisher, viewer, pubAddress, viewAddress) = try MediaForwardingTests.videoPair()
-        let (k1, s1) = Self.key(1), (k2, s2) = Self.key(2), (k3, s3) = Self.key(3)
-        publisher.srtpIn = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .inbound)
-        publisher.srtpOut = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
-        viewer.srtpOut = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .outbound)
-        viewer.srtpIn = try SRTPSession(profile: Self.profile, key: k3, salt: s3, direction: .inbound)
-        let publisherSends = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
-        let viewerReceives = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .inbound)
-        let viewerSends = try SRTPSession(profile: Self.profile, key: k3, salt: s3, direction: .outbound)
+        let ends = try Self.keySRTP(publisher, viewer)
+        let (publisherSends, viewerReceives, viewerSends) = (ends.publisherSends, ends.viewerReceives, ends.viewerSends)
 
         var forwarded: [[UInt8]] = []
         for sequence in UInt16(1000)...1004 {

@@ -138,34 +138,16 @@ struct RTCPReportingTests {
     }
 
     @Test func theRouterSendsSenderReportsToViewersAndReceiverReportsWithREMBToPublishers() throws {
-        let router = MediaRouter(config: MediaConfig(reportIntervalMillis: 1000))
-        let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000), opus = WebRTCCodecDescription(name: "opus", clockRate: 48000, channels: 2)
-        let publisher = MediaSession(id: "pub", role: .publisher, channelId: "chn_1", accountId: "acc_c",
-                                     credentials: .init(localUfrag: "up", localPassword: "ppppppppppppppppppppppp"), remoteUfrag: "rp",
-                                     dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
-                                     tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: vp8),
-                                              NegotiatedTrack(kind: .audio, mid: "1", payloadType: 111, codec: opus)],
-                                     outboundSSRCs: [:], now: 0)
-        let viewer = MediaSession(id: "view", role: .viewer, channelId: "chn_1", accountId: nil,
-                                  credentials: .init(localUfrag: "uv", localPassword: "vvvvvvvvvvvvvvvvvvvvvvv"), remoteUfrag: "rv",
-                                  dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
-                                  tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: vp8),
-                                           NegotiatedTrack(kind: .audio, mid: "1", payloadType: 109, codec: opus)],
-                                  outboundSSRCs: [.video: 0xABC, .audio: 0xDEF], now: 0)
-        try router.add(publisher)
-        try router.add(viewer)
-        let pubAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
-        let viewAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 6000)
-        router.attach("pub", to: pubAddress)
-        router.attach("view", to: viewAddress)
-        let (k1, s1) = Self.key(1), (k2, s2) = Self.key(2), (k3, s3) = Self.key(3), (k4, s4) = Self.key(4)
-        publisher.srtpIn = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .inbound)
-        publisher.srtpOut = try SRTPSession(profile: Self.profile, key: k4, salt: s4, direction: .outbound)
-        viewer.srtpOut = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .outbound)
-        viewer.srtpIn = try SRTPSession(profile: Self.profile, key: k3, salt: s3, direction: .inbound)
-        let publisherSends = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
-        let publisherReceives = try SRTPSession(profile: Self.profile, key: k4, salt: s4, direction: .inbound)
-        let viewerReceives = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .inbound)
+        let vp8 = MediaForwardingTests.vp8, opus = WebRTCCodecDescription(name: "opus", clockRate: 48000, channels: 2)
+        let (router, publisher, viewer, pubAddress, viewAddress) = try MediaForwardingTests.videoPair(
+            config: MediaConfig(reportIntervalMillis: 1000),
+            publisherTracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: vp8),
+                              NegotiatedTrack(kind: .audio, mid: "1", payloadType: 111, codec: opus)],
+            viewerTracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: vp8),
+                           NegotiatedTrack(kind: .audio, mid: "1", payloadType: 109, codec: opus)],
+            viewerSSRCs: [.video: 0xABC, .audio: 0xDEF])
+        let ends = try MediaForwardingTests.keySRTP(publisher, viewer)
+        let (publisherSends, publisherReceives, viewerReceives) = (ends.publisherSends, ends.publisherReceives, ends.viewerReceives)
 
         // nothing sent yet: nothing to report
         #expect(router.reports(now: 900, ntpNow: 1).isEmpty)

@@ -24,34 +24,11 @@ struct SimulcastForwardingTests {
     }
 
     @Test func aViewerWithLossMovesDownOnTheLowLayersKeyframeAndItsStreamStaysContinuous() throws {
-        let router = MediaRouter(config: MediaConfig())
-        let vp8 = WebRTCCodecDescription(name: "VP8", clockRate: 90000)
-        let publisher = MediaSession(id: "pub", role: .publisher, channelId: "chn_1", accountId: "acc_c",
-                                     credentials: .init(localUfrag: "up", localPassword: "ppppppppppppppppppppppp"), remoteUfrag: "rp",
-                                     dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
-                                     tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: vp8, rids: ["f", "q"], ridExtensionId: 1)],
-                                     outboundSSRCs: [:], now: 0)
-        let viewer = MediaSession(id: "view", role: .viewer, channelId: "chn_1", accountId: nil,
-                                  credentials: .init(localUfrag: "uv", localPassword: "vvvvvvvvvvvvvvvvvvvvvvv"), remoteUfrag: "rv",
-                                  dtls: try DTLSEndpoint(context: MediaRouterTests.context, role: .server, expectedPeerFingerprint: nil),
-                                  tracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: vp8)],
-                                  outboundSSRCs: [.video: 0xABC], now: 0)
-        try router.add(publisher)
-        try router.add(viewer)
-        let pubAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 5000)
-        let viewAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 6000)
-        router.attach("pub", to: pubAddress)
-        router.attach("view", to: viewAddress)
-        let (k1, s1) = MediaForwardingTests.key(1), (k2, s2) = MediaForwardingTests.key(2)
-        let (k3, s3) = MediaForwardingTests.key(3), (k4, s4) = MediaForwardingTests.key(4)
-        publisher.srtpIn = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .inbound)
-        publisher.srtpOut = try SRTPSession(profile: Self.profile, key: k4, salt: s4, direction: .outbound)
-        viewer.srtpOut = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .outbound)
-        viewer.srtpIn = try SRTPSession(profile: Self.profile, key: k3, salt: s3, direction: .inbound)
-        let publisherSends = try SRTPSession(profile: Self.profile, key: k1, salt: s1, direction: .outbound)
-        let publisherReceives = try SRTPSession(profile: Self.profile, key: k4, salt: s4, direction: .inbound)
-        let viewerReceives = try SRTPSession(profile: Self.profile, key: k2, salt: s2, direction: .inbound)
-        let viewerSends = try SRTPSession(profile: Self.profile, key: k3, salt: s3, direction: .outbound)
+        let (router, publisher, viewer, pubAddress, viewAddress) = try MediaForwardingTests.videoPair(publisherTracks: [
+            NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: MediaForwardingTests.vp8, rids: ["f", "q"], ridExtensionId: 1)])
+        let ends = try MediaForwardingTests.keySRTP(publisher, viewer)
+        let (publisherSends, publisherReceives, viewerReceives, viewerSends) =
+            (ends.publisherSends, ends.publisherReceives, ends.viewerReceives, ends.viewerSends)
 
         var toViewer: [RTPPacket] = []
         var encryptedToViewer: [[UInt8]] = []
