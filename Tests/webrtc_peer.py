@@ -83,6 +83,14 @@ def delete(base, location, token):
         pass
 
 
+async def wait_until(event, seconds):
+    """Waits for `event`, at most `seconds`; the caller reports what it got either way."""
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
 async def negotiate(pc, url, token):
     await pc.setLocalDescription(await pc.createOffer())
     status, location, answer = await asyncio.get_event_loop().run_in_executor(None, post, url, token, pc.localDescription.sdp)
@@ -142,10 +150,7 @@ async def watch(url, token, seconds, minimum):
         asyncio.ensure_future(pull())
 
     location = await negotiate(pc, url, None if token == "-" else token)
-    try:
-        await asyncio.wait_for(done.wait(), seconds)
-    except asyncio.TimeoutError:
-        pass
+    await wait_until(done, seconds)
     print(f"frames {frames['video']} audio {frames['audio']} state {pc.connectionState}", flush=True)
     # the server's sender reports (RFC 3550 6.4.1), as aiortc's receivers keep them; they come
     # about once a second, so wait a little for both kinds
@@ -286,10 +291,7 @@ async def watch_limited(url, token, seconds, kbits, limited_seconds):
         asyncio.ensure_future(pull())
 
     location = await negotiate(pc, url, None if token == "-" else token)
-    try:
-        await asyncio.wait_for(done.wait(), seconds)
-    except asyncio.TimeoutError:
-        pass
+    await wait_until(done, seconds)
     print(f"dropped {state['dropped']} state {pc.connectionState}", flush=True)
     print("arrived kbit/s " + " ".join(f"{second}:{arrived[second] * 8 // 1000}" for second in sorted(arrived)), flush=True)
     await asyncio.get_event_loop().run_in_executor(None, delete, url, location, None if token == "-" else token)

@@ -31,30 +31,24 @@ public struct MediaStatistics: Sendable, Equatable {
         self.layerBitrates = layerBitrates
     }
 
+    /// One metric family with one label: its TYPE line, then a sample per label value, sorted.
+    static func family<Value: BinaryInteger>(_ name: String, _ type: String, _ label: String, _ values: [String: Value]) -> String {
+        var text = "# TYPE \(name) \(type)\n"
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) { text += "\(name){\(label)=\"\(key)\"} \(value)\n" }
+        return text
+    }
+
     /// Prometheus text exposition lines.
     public var prometheus: String {
         var text = "# TYPE marquee_media_sessions gauge\nmarquee_media_sessions \(sessions)\n"
         text += "# TYPE marquee_media_forwarded_packets_total counter\nmarquee_media_forwarded_packets_total \(forwarded)\n"
-        text += "# TYPE marquee_media_dropped_datagrams_total counter\n"
-        for (reason, count) in dropped.sorted(by: { $0.key < $1.key }) {
-            text += "marquee_media_dropped_datagrams_total{reason=\"\(reason)\"} \(count)\n"
-        }
-        text += "# TYPE marquee_media_rtcp_sent_total counter\n"
-        for (type, count) in rtcpSent.sorted(by: { $0.key < $1.key }) {
-            text += "marquee_media_rtcp_sent_total{type=\"\(type)\"} \(count)\n"
-        }
-        text += "# TYPE marquee_media_layer_switches_total counter\n"
-        for direction in ["down", "up"] {
-            text += "marquee_media_layer_switches_total{direction=\"\(direction)\"} \(layerSwitches[direction] ?? 0)\n"
-        }
-        text += "# TYPE marquee_media_viewers_by_layer gauge\n"
-        for (rid, count) in viewersByLayer.sorted(by: { $0.key < $1.key }) {
-            text += "marquee_media_viewers_by_layer{rid=\"\(rid)\"} \(count)\n"
-        }
-        text += "# TYPE marquee_media_layer_bitrate_bits_per_second gauge\n"
-        for (rid, bitrate) in layerBitrates.sorted(by: { $0.key < $1.key }) {
-            text += "marquee_media_layer_bitrate_bits_per_second{rid=\"\(rid)\"} \(bitrate)\n"
-        }
+        text += Self.family("marquee_media_dropped_datagrams_total", "counter", "reason", dropped)
+        text += Self.family("marquee_media_rtcp_sent_total", "counter", "type", rtcpSent)
+        // Both directions always, so a rate over them never starts from a missing series.
+        text += Self.family("marquee_media_layer_switches_total", "counter", "direction",
+                            ["down": layerSwitches["down"] ?? 0, "up": layerSwitches["up"] ?? 0])
+        text += Self.family("marquee_media_viewers_by_layer", "gauge", "rid", viewersByLayer)
+        text += Self.family("marquee_media_layer_bitrate_bits_per_second", "gauge", "rid", layerBitrates)
         text += "# TYPE marquee_media_keyframe_requests_total counter\nmarquee_media_keyframe_requests_total \(keyframeRequests)\n"
         return text
     }
