@@ -146,19 +146,11 @@ public enum WebhookBench {
     /// CPU seconds so far per thread name (`/proc/self/task/*/comm` and `stat`), NIO's
     /// `NIO-ELT-G-#N` grouped by group. Threads that ended are not counted.
     static func threadCPU() -> [String: Double] {
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var result: [String: Double] = [:]
-        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return result }
-        for tid in tasks {
-            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
-                  let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            // After "(comm)": state is field 3; utime and stime are fields 14 and 15.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-            var name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
+        for thread in ThreadStats.read() {
+            var name = thread.name
             if let hash = name.range(of: "-#") { name = String(name[..<hash.lowerBound]) }
-            result[name, default: 0] += (user + system) / ticks
+            result[name, default: 0] += Double(thread.cpuTicks) / ThreadStats.ticksPerSecond
         }
         return result
     }

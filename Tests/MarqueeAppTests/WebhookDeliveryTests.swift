@@ -287,18 +287,7 @@ struct WebhookDeliveryTests {
 
     /// Thread name → nice value and CPU ticks used, from `/proc/PID/task/*/{comm,stat}`.
     static func threads(of pid: Int32) -> [String: (nice: Int, cpuTicks: Int)] {
-        var result: [String: (nice: Int, cpuTicks: Int)] = [:]
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        for tid in tasks {
-            guard let comm = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8),
-                  let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            // After "(comm)": field 3 (state) is index 0; utime 14, stime 15, nice 19.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 16, let user = Int(fields[11]), let system = Int(fields[12]), let nice = Int(fields[16]) else { continue }
-            result[comm.trimmingCharacters(in: .whitespacesAndNewlines)] = (nice, user + system)
-        }
-        return result
+        Dictionary(ThreadStats.read(pid: String(pid)).map { ($0.name, ($0.nice, $0.cpuTicks)) }, uniquingKeysWith: { a, _ in a })
     }
 
     @Test func aServerKilledWithDeliveriesPendingDeliversThemAfterRestart() async throws {
