@@ -94,11 +94,13 @@ let package = Package(
                         .embedInCode("Pages/common.js"), .embedInCode("Pages/marquee.css"), .embedInCode("Pages/overlay.html")],
             swiftSettings: settings
         ),
+        // Linux socket calls behind _GNU_SOURCE (sendmmsg, recvmmsg, epoll, timerfd) for the SFU and the load generator.
+        .target(name: "CMediaIO"),
         // The SFU: one UDP socket, ICE-lite, DTLS-SRTP, forwarding; WHIP/WHEP sessions; obeys the log.
         .target(
             name: "SFU",
             dependencies: [
-                "MediaWire", "MediaCrypto", "Domain", "Engine", "HTTPAPI",
+                "MediaWire", "MediaCrypto", "Domain", "Engine", "HTTPAPI", "CMediaIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,6 +108,9 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // The forwarding benchmark's load generator: lightweight WebRTC peers (ICE, DTLS, SRTP; no
+        // decoding) on one epoll thread, and the servers under test (Marquee, Janus) as child processes.
+        .target(name: "MediaLoad", dependencies: ["CMediaIO", "MediaWire", "MediaCrypto", "MarqueeCore"], swiftSettings: settings),
         // Wiring, configuration, services and the logic behind each CLI command.
         .target(
             name: "MarqueeApp",
@@ -126,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "marquee",
             dependencies: [
-                "MarqueeApp",
+                "MarqueeApp", "MediaLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -144,6 +149,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: settings),
+        .testTarget(name: "MediaLoadTests", dependencies: ["MediaLoad", "MediaWire", "MediaCrypto", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "MediaCryptoTests", dependencies: ["MediaCrypto", "TestSupport"], swiftSettings: settings),
         .testTarget(name: "MarqueeJSONTests", dependencies: ["TestSupport", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),

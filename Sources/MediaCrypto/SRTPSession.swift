@@ -61,16 +61,42 @@ public final class SRTPSession: @unchecked Sendable {
         try run(&packet, grow: 0, "unprotect RTCP") { srtp_unprotect_rtcp($0, $1, $2) }
     }
 
+    /// Protects an RTP packet of `length` bytes in place in memory the caller owns, which must
+    /// have room for `length + profile.rtpOverhead`; returns the protected length. For hot paths
+    /// that write packets straight into send buffers.
+    public func protect(rtp buffer: UnsafeMutableRawPointer, length: Int, capacity: Int) throws(MediaCryptoError) -> Int {
+        try run(buffer, length: length, capacity: capacity, grow: profile.rtpOverhead, "protect") { srtp_protect($0, $1, $2) }
+    }
+
+    /// Unprotects an SRTP packet of `length` bytes in place; returns the plain length.
+    public func unprotect(rtp buffer: UnsafeMutableRawPointer, length: Int) throws(MediaCryptoError) -> Int {
+        try run(buffer, length: length, capacity: length, grow: 0, "unprotect") { srtp_unprotect($0, $1, $2) }
+    }
+
     private func run(_ packet: inout [UInt8], grow: Int, _ what: String,
                      _ call: (srtp_t?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>) -> srtp_err_status_t) throws(MediaCryptoError) {
-        guard packet.count >= 12, packet.count <= 1500 else { throw MediaCryptoError("cannot \(what): a packet of \(packet.count) bytes") }
-        var length = Int32(packet.count)
+        let length = packet.count
         packet.append(contentsOf: repeatElement(0, count: grow))
-        let status = packet.withUnsafeMutableBytes { call(session, $0.baseAddress, &length) }
-        guard status == srtp_err_status_ok else {
-            packet.removeLast(grow)
-            throw MediaCryptoError("SRTP \(what) failed (status \(status.rawValue))")
+        let result = packet.withUnsafeMutableBytes { raw -> Result<Int, MediaCryptoError> in
+            do throws(MediaCryptoError) {
+                return .success(try run(raw.baseAddress!, length: length, capacity: raw.count, grow: grow, what, call))
+            } catch { return .failure(error) }
         }
-        packet.removeLast(packet.count - Int(length))
+        switch result {
+        case .success(let newLength): packet.removeLast(packet.count - newLength)
+        case .failure(let error):
+            packet.removeLast(grow)
+            throw error
+        }
+    }
+
+    private func run(_ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int, grow: Int, _ what: String,
+                     _ call: (srtp_t?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>) -> srtp_err_status_t) throws(MediaCryptoError) -> Int {
+        guard length >= 12, length <= 1500 else { throw MediaCryptoError("cannot \(what): a packet of \(length) bytes") }
+        guard capacity >= length + grow else { throw MediaCryptoError("cannot \(what): no room for the \(grow)-byte tag") }
+        var newLength = Int32(length)
+        let status = call(session, buffer, &newLength)
+        guard status == srtp_err_status_ok else { throw MediaCryptoError("SRTP \(what) failed (status \(status.rawValue))") }
+        return Int(newLength)
     }
 }

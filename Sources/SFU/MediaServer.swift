@@ -27,6 +27,8 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
     private let actionStream: AsyncStream<[MediaAction]>
     private let actionSink: AsyncStream<[MediaAction]>.Continuation
     private var channel: (any Channel)?
+    /// Sends on the media socket's descriptor (set once the socket is bound; used on `loop` only).
+    private var sender: DatagramSender?
     /// The UDP port actually bound (useful with port 0 in tests).
     public private(set) var boundPort: Int = 0
     private var candidates: [String] = []
@@ -55,8 +57,10 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
     /// Binds the socket and starts the timers.
     public func start() async throws {
         let handler = MediaHandler(server: self)
+        let descriptor = try DatagramSender.boundSocket(host: config.host, port: config.port)
+        let sender = DatagramSender(descriptor: descriptor)
+        try await loop.submit { self.sender = sender }.get()
         let channel = try await DatagramBootstrap(group: loop)
-            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelOption(ChannelOptions.socketOption(.so_sndbuf), value: 4 << 20)
             // Reads in batches (recvmmsg, up to 16 datagrams a call); writes are batched by the
@@ -67,7 +71,7 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
             // the path MTU here; a longer one is cut and then fails to parse, like any bad input).
             .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
             .channelInitializer { channel in channel.pipeline.addHandler(handler) }
-            .bind(host: config.host, port: config.port).get()
+            .withBoundSocket(descriptor).get()
         self.channel = channel
         boundPort = channel.localAddress?.port ?? config.port
         candidates = Self.hostAddresses(bound: config.host, publicIPs: config.publicIPs)
@@ -92,13 +96,13 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
         try? await channel?.close()
     }
 
-    func send(_ datagrams: [MediaRouter.Datagram], on channel: any Channel) {
-        guard !datagrams.isEmpty else { return }
-        for datagram in datagrams {
-            let buffer = channel.allocator.buffer(bytes: datagram.bytes)
-            channel.write(AddressedEnvelope(remoteAddress: datagram.to, data: buffer), promise: nil)
-        }
-        channel.flush()
+    func send(_ datagrams: [MediaRouter.Datagram], on channel: any Channel) { transmit(datagrams) }
+
+    /// Sends on the media loop; what the socket buffer could not take is counted as dropped.
+    func transmit(_ datagrams: [MediaRouter.Datagram]) {
+        guard let sender else { return }
+        let failed = sender.send(datagrams)
+        if failed > 0 { router.counters.dropped["send_buffer_full", default: 0] += failed }
     }
 
     func flushActions() {
@@ -268,17 +272,18 @@ final class MediaHandler: ChannelInboundHandler, @unchecked Sendable {
 
     init(server: MediaServer) { self.server = server }
 
+    /// What this read burst produced so far, sent at its end.
+    private var pending: [MediaRouter.Datagram] = []
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let bytes = Array(envelope.data.readableBytesView)
-        for datagram in server.router.receive(bytes, from: envelope.remoteAddress, now: MediaServer.now()) {
-            let buffer = context.channel.allocator.buffer(bytes: datagram.bytes)
-            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: datagram.to, data: buffer)), promise: nil)
-        }
+        pending += server.router.receive(bytes, from: envelope.remoteAddress, now: MediaServer.now())
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()  // one vector write for everything this read burst produced
+        server.transmit(pending)  // sendmmsg for everything this read burst produced
+        pending.removeAll(keepingCapacity: true)
         server.flushActions()
     }
 
