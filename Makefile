@@ -9,8 +9,10 @@ VENV := .build-venv
 
 # Debian packages: the system libraries Marquee links (pkg-config names in Package.swift).
 RUN_PACKAGES := pkg-config libsqlite3-dev libssl-dev libsrtp2-dev
-# Tests also need: sqlite3 (backup script), python3 + venv (JSON Schema validation of events).
-TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 python3 python3-venv python3-pip chromium
+# Tests also need: sqlite3 (backup script), python3 + venv (JSON Schema validation of events),
+# chromium (browser interop) and janus (the forwarding benchmark's peer server, whose harness a
+# test runs against both servers).
+TEST_PACKAGES := $(RUN_PACKAGES) sqlite3 python3 python3-venv python3-pip chromium janus
 
 .PHONY: run build test deps test-deps python-deps bench clean
 

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import MarqueeApp
+import MediaLoad
 
 /// `marquee bench writer|replay`: the numbers in BENCHMARKS.md (build with -c release first).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure the writer and replay beside raw SQLite (BENCHMARKS.md).",
-                                                    subcommands: [Writer.self, ReplayBench.self, Webhooks.self])
+                                                    subcommands: [Writer.self, ReplayBench.self, Webhooks.self, Media.self])
 
     struct Writer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "writer", abstract: "Gift commands/s through the writer vs raw SQLite inserts.")
@@ -29,6 +30,42 @@ struct BenchCommand: AsyncParsableCommand {
             print(try Bench.rawInserts(path: dir + "/rawvfs.sqlite", rows: commands,
                                        options: .init(vfs: .coalescedWAL, autocheckpointPages: 1000)))
             print(try Bench.rawInserts(path: dir + "/rawwriter.sqlite", rows: commands, options: .writer))
+        }
+    }
+
+    struct Media: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "media",
+            abstract: "SFU forwarding: one ~1.2 Mbit/s VP8 publisher to N lightweight viewers (ICE, DTLS, SRTP), Marquee beside Janus.")
+        @Option(help: "Where the servers' data, configuration and logs go.") var dir = "./bench-media"
+        @Option(help: "Viewer counts, comma separated (viewers are added, never removed, between steps).") var viewers = "10,50,100,250,500"
+        @Option(help: "Seconds measured at each viewer count.") var seconds = 10.0
+        @Option(help: "Servers: marquee, janus (its defaults), janus-loops-K (event_loops=K); comma separated.")
+        var servers = "marquee,janus,janus-loops-2"
+        @Option(help: "Seconds of the kernel floor measurement at each viewer count.") var floorSeconds = 5.0
+
+        func run() throws {
+            var targets: [MediaBench.Target] = []
+            for name in servers.split(separator: ",") {
+                if name == "marquee" { targets.append(.marquee) }
+                else if name == "janus" { targets.append(.janus(eventLoops: nil)) }
+                else if name.hasPrefix("janus-loops-"), let loops = Int(name.dropFirst(12)) { targets.append(.janus(eventLoops: loops)) }
+                else { throw ValidationError("unknown server '\(name)'") }
+            }
+            let counts = viewers.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+            guard !counts.isEmpty else { throw ValidationError("--viewers needs at least one positive count") }
+            let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            var options = MediaBench.Options(targets: targets, viewerCounts: counts, seconds: seconds, dir: dir, marqueeBinary: binary)
+            options.warmupSeconds = 2
+            let rows = try MediaBench.run(options) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+            print("\n" + MediaBench.format(rows))
+            // the floors every server here pays, measured in the same run
+            print("\n| floor (same run) | viewers | µs per packet |\n|---|---|---|")
+            for count in counts {
+                print("| kernel: sendmmsg of the same datagrams to \(count) loopback sockets (sending thread) | \(count) | \(MediaBench.fixed(try FloorBench.sendmmsg(receivers: count, seconds: floorSeconds), 2)) |")
+            }
+            print("| libsrtp2 (Debian, NSS): srtp_protect of a 1,012-byte packet, AEAD_AES_128_GCM | — | \(MediaBench.fixed(try FloorBench.srtpProtect(), 2)) |")
+            print("| libsrtp2 (Debian, NSS): the same, AES_CM_128_HMAC_SHA1_80 | — | \(MediaBench.fixed(try FloorBench.srtpProtect(profile: .aes128CmHmacSha1_80), 2)) |")
         }
     }
 
