@@ -360,6 +360,13 @@ struct SimulcastPerViewerTests {
             let (samples, record) = await sampler.value
             print("simulcast per viewer, the SFU every 2 s: \(record.joined(separator: " | "))")
             let statistics = await media.statistics()
+            // Chromium negotiated transport-cc and takes its estimate from our transport-wide feedback:
+            // a minute in, it still sends its upper layers (without feedback it had fallen to 40 kbit/s in 15 s)
+            let publishing = statistics.layerBitrates.values.reduce(0, +)
+            print("simulcast per viewer: Chromium publishes \(publishing / 1000) kbit/s \(statistics.layerBitrates), "
+                  + "RTCP sent \(statistics.rtcpSent)")
+            #expect(statistics.rtcpSent["transport_feedback"] ?? 0 > 0, "\(statistics.rtcpSent)")
+            #expect(publishing >= 500_000, "Chromium's publish bitrate at the SFU: \(statistics.layerBitrates)")
             print("simulcast per viewer: switches \(statistics.layerSwitches), keyframe requests \(statistics.keyframeRequests), "
                   + "forwarded \(statistics.forwarded), dropped \(statistics.dropped); viewer: \(viewer.stdout.split(separator: "\n").filter { !$0.hasPrefix("frame ") })")
             // the decoded widths, per second since the viewer's first packet
