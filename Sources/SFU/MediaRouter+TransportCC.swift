@@ -40,6 +40,8 @@ extension MediaRouter {
     /// bandwidth estimate, which its layer selector takes as it takes a REMB. Returns whether
     /// the estimate moved the selector's inputs.
     func viewerTransportFeedback(_ feedback: RTCPTransportWideFeedback, from viewer: MediaSession, now: Int64, micros: Int64) -> Bool {
+        guard viewer.transportHistory != nil else { return false }
+        counters.transportFeedbackReceived += 1
         guard let results = viewer.transportHistory?.results(of: feedback), !results.isEmpty else { return false }
         guard let estimate = viewer.bandwidth.update(results, nowMicros: micros) else { return false }
         viewer.layers.selector.estimate(bitrate: estimate, now: now)

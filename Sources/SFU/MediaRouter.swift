@@ -24,6 +24,8 @@ public struct MediaCounters: Sendable {
     public var layerSwitches: [String: Int] = [:]
     /// Keyframe requests (PLI) sent to publishers, after coalescing.
     public var keyframeRequests = 0
+    /// Transport-wide feedback packets received from viewers.
+    public var transportFeedbackReceived = 0
     mutating func drop(_ reason: String) { dropped[reason, default: 0] += 1 }
 }
 
