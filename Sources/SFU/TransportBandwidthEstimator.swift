@@ -12,10 +12,13 @@
 ///   trend counts); the least-squares slope of delay over arrival time across the window's
 ///   groups, when at least `minimumGroups` and rising by `minimumDelayRiseMicros` or more
 ///   over the window, is overuse;
-/// - the estimate: on overuse, `decrease` × acknowledged rate; with loss over `highLoss`,
-///   acknowledged × (1 − loss / 2); with loss under `lowLoss` and no overuse, it rises by
-///   `increasePerSecond` (multiplicatively), never under the acknowledged rate; in between,
-///   it holds. The first estimate is `startHeadroom` × the acknowledged rate.
+/// - the estimate: none until the path first shows congestion (what the SFU sends is limited
+///   by the publisher's layers, not by the path, so the acknowledged rate says nothing of the
+///   capacity: an estimate from it would hold a new viewer at whatever it got first, audio
+///   alone before the first keyframe); on overuse, `decrease` × the acknowledged rate; with
+///   loss over `highLoss`, acknowledged × (1 − loss / 2); with loss under `lowLoss` and no
+///   overuse, it rises by `increasePerSecond` (multiplicatively), never under the acknowledged
+///   rate; in between, it holds.
 ///
 /// The layer selector tries a better layer only when the estimate allows it, and one that
 /// brings loss or delay growth cuts the estimate again: the estimate may run ahead of what is
@@ -35,7 +38,6 @@ struct TransportBandwidthEstimator: Sendable {
         var increasePerSecond = 0.08
         var highLoss = 0.10
         var lowLoss = 0.02
-        var startHeadroom = 1.5
     }
 
     /// One packet a feedback reported on: when it was sent (our clock), its size, and when it
@@ -47,7 +49,7 @@ struct TransportBandwidthEstimator: Sendable {
     }
 
     let config: Config
-    /// The estimate, bit/s (nil until the window is long enough).
+    /// The estimate, bit/s (nil until the path first showed congestion).
     private(set) var estimate: UInt64?
     /// What the last update measured, for tests and logs.
     private(set) var ackedBitrate: UInt64 = 0
@@ -65,7 +67,7 @@ struct TransportBandwidthEstimator: Sendable {
     init(config: Config = Config()) { self.config = config }
 
     /// One feedback's packets (in sequence order), at `nowMicros` (our clock). Returns the
-    /// estimate after it.
+    /// estimate after it (nil while there is none).
     @discardableResult
     mutating func update(_ results: [PacketResult], nowMicros: Int64) -> UInt64? {
         for result in results {
@@ -108,7 +110,7 @@ struct TransportBandwidthEstimator: Sendable {
                 next = current
             }
         } else {
-            next = config.startHeadroom * acked
+            return nil  // no congestion seen yet: nothing to cap
         }
         estimate = UInt64(next.rounded())
         return estimate

@@ -31,51 +31,56 @@ struct TransportBandwidthEstimatorTests {
         return estimates
     }
 
-    @Test func noEstimateUntilHalfASecondOfArrivalsThenTheAcknowledgedRateWithHeadroom() {
+    @Test func noEstimateWhileThePathShowsNoCongestion() {
         var estimator = TransportBandwidthEstimator()
         // given 1 Mbit/s (1250 bytes every 10 ms), 20 ms one-way, nothing lost
-        let estimates = Self.run(&estimator, duration: 1_000_000) { _, _ in 20_000 }
-        // then nothing for the first 400 ms of feedback (spans under 500 ms) …
-        #expect(estimates.prefix(5).allSatisfy { $0 == nil })
-        // … then 1.5 × 1 Mbit/s, rising slowly while nothing is lost or queued
+        let estimates = Self.run(&estimator, duration: 2_000_000) { _, _ in 20_000 }
+        // then the acknowledged rate is measured, but there is nothing to cap: what is sent is
+        // the publisher's layers, not what the path could take
+        #expect(estimates.allSatisfy { $0 == nil })
         #expect(estimator.ackedBitrate == 1_000_000 && estimator.lossFraction == 0 && !estimator.overusing)
-        #expect(estimates[5] == 1_500_000)
-        let later = estimates.compactMap { $0 }
-        #expect(later == later.sorted() && later.last! > 1_500_000 && later.last! < 1_500_000 * 11 / 10, "\(later)")
     }
 
-    @Test func aGrowingDelayCutsTheEstimateTo85PercentOfWhatWasAcknowledged() {
+    @Test func aGrowingDelayCutsTheEstimateTo85PercentOfWhatWasAcknowledgedThenItRises() {
         var estimator = TransportBandwidthEstimator()
         _ = Self.run(&estimator, duration: 1_000_000) { _, _ in 20_000 }
-        #expect(estimator.estimate! >= 1_500_000)
         // when a queue builds: every packet 2 ms later than the one before (20 % of the time)
         let estimates = Self.run(&estimator, from: 1_000_000, duration: 500_000) { send, _ in 20_000 + (send - 1_000_000) / 5 }
         #expect(estimator.overusing)
         // then 0.85 × the acknowledged rate (which itself falls as the queue stretches arrivals)
         #expect(estimates.last! == UInt64((0.85 * Double(estimator.ackedBitrate)).rounded()))
-        #expect(estimator.estimate! < 1_000_000)
+        let cut = estimator.estimate!
+        #expect(cut < 1_000_000)
+        // when the queue stays as it is (no more growth) for 2 s: the estimate rises, 8 % a second at most
+        let after = Self.run(&estimator, from: 1_500_000, duration: 2_000_000) { _, _ in 120_000 }
+        #expect(!estimator.overusing)
+        let final = after.last!!
+        #expect(final > cut && Double(final) <= Double(max(cut, estimator.ackedBitrate)) * 1.08 * 1.08 + 1, "\(after)")
     }
 
     @Test func jitterWithoutATrendIsNoOveruse() {
         var estimator = TransportBandwidthEstimator()
         var rng = SplitMix64(seed: 5)
-        _ = Self.run(&estimator, duration: 3_000_000) { _, _ in 20_000 + Int64(rng.next() % 6000) }
+        // a first cut, so there is an estimate to watch
+        _ = Self.run(&estimator, duration: 1_000_000) { _, i in i % 5 == 0 ? nil : 20_000 }
+        let cut = estimator.estimate!
+        // then 2 s of delay varying by up to 6 ms at random, nothing lost
+        _ = Self.run(&estimator, from: 1_000_000, duration: 2_000_000) { _, _ in 20_000 + Int64(rng.next() % 6000) }
         #expect(!estimator.overusing)
-        #expect(estimator.estimate! > 1_500_000)
+        #expect(estimator.estimate! > cut)
     }
 
     @Test func heavyLossLowersTheEstimateAndLightLossHoldsIt() {
         var estimator = TransportBandwidthEstimator()
-        _ = Self.run(&estimator, duration: 1_000_000) { _, _ in 20_000 }
-        // when one packet in 20 is lost (5 %): once the window holds 2 % loss or more, the estimate holds
-        let lossy = Self.run(&estimator, from: 1_000_000, duration: 1_000_000) { _, i in i % 20 == 0 ? nil : 20_000 }
-        #expect(Set(lossy.suffix(8)).count == 1, "\(lossy)")
-        #expect(abs(estimator.lossFraction - 0.05) < 0.001)
-        // when one in 5 is lost (20 %): acknowledged × (1 − 0.2 / 2)
-        _ = Self.run(&estimator, from: 2_000_000, duration: 1_000_000) { _, i in i % 5 == 0 ? nil : 20_000 }
+        // when one packet in 5 is lost (20 %): acknowledged × (1 − 0.2 / 2)
+        _ = Self.run(&estimator, duration: 1_000_000) { _, i in i % 5 == 0 ? nil : 20_000 }
         #expect(abs(estimator.lossFraction - 0.2) < 0.001)
+        #expect(estimator.ackedBitrate == 79 * 10_000 * 1_000_000 / 980_000)  // 80 arrived from 30 ms to 1010 ms; the first opens the window
         #expect(estimator.estimate == UInt64((Double(estimator.ackedBitrate) * 0.9).rounded()))
-        #expect(estimator.ackedBitrate == 800_000)
+        // when one in 20 is lost (5 %): once the window is down to 10 % or less, the estimate holds
+        let lossy = Self.run(&estimator, from: 1_000_000, duration: 1_000_000) { _, i in i % 20 == 0 ? nil : 20_000 }
+        #expect(Set(lossy.suffix(4)).count == 1, "\(lossy)")
+        #expect(abs(estimator.lossFraction - 0.05) < 0.001)
     }
 
     @Test func sendHistoryNumbersPacketsAndReportsEachOnce() throws {

@@ -99,7 +99,8 @@ struct TransportCCRoutingTests {
         #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 &+ 1 }, "one counter, no gaps: \(numbers)")
         #expect(received.enumerated().allSatisfy { $1.payload.suffix(1000) == ArraySlice(repeating: UInt8($0), count: 1000) },
                 "the payload unchanged behind the extension")
-        // the viewer's feedback: everything arrived 30 ms after it was sent
+        // the viewer's feedback: everything arrived 30 ms after it was sent: acknowledged, and no
+        // congestion, so no estimate to cap the viewer's layer
         let feedback = RTCPTransportWideFeedback(senderSSRC: 0x77, mediaSSRC: 0xABC, baseSequenceNumber: numbers[0], feedbackPacketCount: 0,
                                                  arrivalTimesMicroseconds: sendTimes.map { $0 + 30_000 })
         var rtcp = try RTCPPacket.serializeCompound([.transportWideFeedback(feedback)])
@@ -107,8 +108,8 @@ struct TransportCCRoutingTests {
         _ = router.receive(rtcp, from: viewAddress, now: 1000, arrivalMicros: 1_000_000)
         // the packets' bytes as sent (the first one's arrived before the window opens) over 975 ms
         let expectedAcked = UInt64(sizes.dropFirst().reduce(0, +)) * 8_000_000 / 975_000
-        #expect(viewer.bandwidth.ackedBitrate == expectedAcked)
-        #expect(viewer.bandwidth.estimate == UInt64((1.5 * Double(expectedAcked)).rounded()))
+        #expect(viewer.bandwidth.ackedBitrate == expectedAcked && viewer.bandwidth.estimate == nil)
+        #expect(router.counters.transportFeedbackReceived == 1)
 
         // a retransmission is a new packet on the transport: it takes the next number
         var nack = try RTCPPacket.serializeCompound([.genericNACK(RTCPGenericNACK(senderSSRC: 0x77, mediaSSRC: 0xABC,
@@ -123,5 +124,81 @@ struct TransportCCRoutingTests {
         let resent = try RTPPacket(parsing: plain)
         #expect(resent.sequenceNumber == received[3].sequenceNumber)
         #expect(resent.extensionValue(id: 5).map(Array.init) == [UInt8((numbers.last! &+ 1) >> 8), UInt8((numbers.last! &+ 1) & 0xff)])
+    }
+
+    /// VP8 with the rid in a one-byte header extension (id 1) and `size` bytes of frame data.
+    static func vp8(_ sequence: UInt16, timestamp: UInt32, ssrc: UInt32, rid: Character, keyframe: Bool, size: Int) -> [UInt8] {
+        var bytes: [UInt8] = [0x90, 96, UInt8(sequence >> 8), UInt8(sequence & 0xff)]
+        for value in [timestamp, ssrc] { bytes += [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)] }
+        bytes += [0xBE, 0xDE, 0, 1, 0x10, rid.asciiValue!, 0, 0]
+        bytes += [0x90, 0x80, 0x80 | UInt8(sequence >> 8 & 0x7f), UInt8(sequence & 0xff), keyframe ? 0x00 : 0x01]
+        return bytes + Array(repeating: 0xAB, count: size)
+    }
+
+    @Test func aViewerWhoseFeedbackShowsAGrowingDelayMovesDownALayer() throws {
+        let (f, q): (UInt32, UInt32) = (0xF0F0, 0x1010)
+        let (router, publisher, viewer, pubAddress, viewAddress) = try F.videoPair(
+            publisherTracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: F.vp8, rids: ["f", "q"], ridExtensionId: 1)],
+            viewerTracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: F.vp8, transportCCExtensionId: 5)])
+        let ends = try F.keySRTP(publisher, viewer)
+        var sent: [(number: UInt16, micros: Int64)] = []
+        var keyframeRequests: [UInt32] = []
+        func deliver(_ datagrams: [MediaRouter.Datagram], at micros: Int64) throws {
+            for datagram in datagrams {
+                var bytes = datagram.bytes
+                if datagram.to == viewAddress {
+                    try ends.viewerReceives.unprotect(rtp: &bytes)
+                    let value = try #require(try RTPPacket(parsing: bytes).extensionValue(id: 5))
+                    sent.append((UInt16(value[value.startIndex]) << 8 | UInt16(value[value.startIndex + 1]), micros))
+                } else {
+                    try ends.publisherReceives.unprotect(rtcp: &bytes)
+                    for case .pictureLossIndication(let pli) in try RTCPPacket.parseCompound(bytes) { keyframeRequests.append(pli.mediaSSRC) }
+                }
+            }
+        }
+        // f: 1000-byte frames (≈ 250 kbit/s at 30 fps), q: 100-byte ones, keyframes at the start
+        var sequence: UInt16 = 0
+        func frames(from: Int64, to: Int64) throws {
+            for now in stride(from: from, to: to, by: 33) {
+                for (ssrc, rid, size) in [(f, Character("f"), 1000), (q, Character("q"), 100)] {
+                    var packet = Self.vp8(sequence, timestamp: UInt32(now * 90), ssrc: ssrc, rid: rid, keyframe: now == 0, size: size)
+                    try ends.publisherSends.protect(rtp: &packet)
+                    try deliver(router.receive(packet, from: pubAddress, now: now, arrivalMicros: now * 1000), at: now * 1000)
+                }
+                sequence &+= 1
+                try deliver(router.tick(now: now + 1), at: now * 1000)
+            }
+        }
+        /// The viewer's feedback on everything sent since its last one, each packet arriving
+        /// `delay(i)` after it was sent (i counts the packets sent so far).
+        var reported = 0
+        func feedback(at now: Int64, delay: (Int) -> Int64) throws {
+            let batch = sent[reported...]
+            let packet = RTCPTransportWideFeedback(senderSSRC: 0x77, mediaSSRC: 0xABC, baseSequenceNumber: batch.first!.number,
+                                                   feedbackPacketCount: UInt8(truncatingIfNeeded: reported),
+                                                   arrivalTimesMicroseconds: batch.indices.map { batch[$0].micros + delay($0) })
+            #expect(zip(batch, batch.dropFirst()).allSatisfy { $1.number == $0.number &+ 1 })
+            reported = sent.count
+            var rtcp = try RTCPPacket.serializeCompound([.transportWideFeedback(packet)])
+            try ends.viewerSends.protect(rtcp: &rtcp)
+            try deliver(router.receive(rtcp, from: viewAddress, now: now, arrivalMicros: now * 1000), at: now * 1000)
+        }
+
+        // the viewer starts on f; two seconds of steady feedback (20 ms on the way): it stays there
+        try frames(from: 0, to: 1000)
+        try feedback(at: 1000) { _ in 20_000 }
+        try frames(from: 1000, to: 2000)
+        try feedback(at: 2000) { _ in 20_000 }
+        #expect(viewer.outbound[.video]?.sourceSSRC == f && viewer.layers.pending == nil && viewer.bandwidth.estimate == nil)
+        #expect(keyframeRequests == [f])
+        // then a queue builds: each packet 3 ms later on the way than the one before
+        try frames(from: 2000, to: 3000)
+        let start = reported
+        try feedback(at: 3000) { 20_000 + Int64($0 - start) * 3000 }
+        #expect(viewer.bandwidth.overusing)
+        let estimate = try #require(viewer.bandwidth.estimate)
+        #expect(estimate == UInt64((0.85 * Double(viewer.bandwidth.ackedBitrate)).rounded()))
+        // under f's bitrate: down to q at once, its keyframe asked for
+        #expect(viewer.layers.pending == q && keyframeRequests.last == q, "estimate \(estimate), layers \(router.layerList(of: publisher, now: 3000))")
     }
 }
