@@ -201,4 +201,32 @@ struct TransportCCRoutingTests {
         // under f's bitrate: down to q at once, its keyframe asked for
         #expect(viewer.layers.pending == q && keyframeRequests.last == q, "estimate \(estimate), layers \(router.layerList(of: publisher, now: 3000))")
     }
+
+    @Test func audioAndVideoToAViewerShareOneTransportWideCounter() throws {
+        let opus = WebRTCCodecDescription(name: "opus", clockRate: 48000, channels: 2)
+        let (router, publisher, viewer, pubAddress, viewAddress) = try F.videoPair(
+            publisherTracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 96, codec: F.vp8),
+                              NegotiatedTrack(kind: .audio, mid: "1", payloadType: 111, codec: opus)],
+            viewerTracks: [NegotiatedTrack(kind: .video, mid: "0", payloadType: 100, codec: F.vp8, transportCCExtensionId: 5),
+                           NegotiatedTrack(kind: .audio, mid: "1", payloadType: 109, codec: opus, transportCCExtensionId: 5)],
+            viewerSSRCs: [.video: 0xABC, .audio: 0xA0D])
+        let ends = try F.keySRTP(publisher, viewer)
+        var got: [(ssrc: UInt32, number: UInt16)] = []
+        for n in 0..<20 {
+            let audio = n % 3 == 1
+            var packet = audio
+                ? [0x80, 111, 0, UInt8(n), 0, 0, 0, UInt8(n), 0x0A, 0x0D, 0x0A, 0x0D, 0xF8, 0xFF, 0xFE]
+                : F.rtp(UInt16(n), payload: [0x90, 0x80, UInt8(n), 0x00, 1, 2, 3])
+            try ends.publisherSends.protect(rtp: &packet)
+            for datagram in router.receive(packet, from: pubAddress, now: Int64(n)) where datagram.to == viewAddress {
+                var plain = datagram.bytes
+                try ends.viewerReceives.unprotect(rtp: &plain)
+                let packet = try RTPPacket(parsing: plain)
+                let value = try #require(packet.extensionValue(id: 5))
+                got.append((packet.ssrc, UInt16(value[value.startIndex]) << 8 | UInt16(value[value.startIndex + 1])))
+            }
+        }
+        #expect(got.count == 20 && Set(got.map(\.ssrc)) == [0xABC, 0xA0D])
+        #expect(zip(got, got.dropFirst()).allSatisfy { $1.number == $0.number &+ 1 }, "one counter in sending order: \(got)")
+    }
 }
