@@ -14,7 +14,7 @@ public struct MediaStatistics: Sendable, Equatable {
     public var sessions: Int
     public var forwarded: Int
     public var dropped: [String: Int]
-    /// RTCP the SFU originated, by kind: `sender_report`, `receiver_report`, `remb`.
+    /// RTCP the SFU originated, by kind: `sender_report`, `receiver_report`, `remb`, `transport_feedback`.
     public var rtcpSent: [String: Int]
     /// Simulcast layer switches done for viewers, by direction: `up`, `down`.
     public var layerSwitches: [String: Int]
@@ -24,11 +24,14 @@ public struct MediaStatistics: Sendable, Equatable {
     public var keyframeRequests: Int
     /// What publishers send on each simulcast layer (rid), bit/s, summed over publishers.
     public var layerBitrates: [String: UInt64]
+    /// Transport-wide feedback packets received from viewers (those that negotiated transport-cc).
+    public var transportFeedbackReceived: Int
     public init(sessions: Int, forwarded: Int, dropped: [String: Int], rtcpSent: [String: Int] = [:], layerSwitches: [String: Int] = [:],
-                viewersByLayer: [String: Int] = [:], keyframeRequests: Int = 0, layerBitrates: [String: UInt64] = [:]) {
+                viewersByLayer: [String: Int] = [:], keyframeRequests: Int = 0, layerBitrates: [String: UInt64] = [:],
+                transportFeedbackReceived: Int = 0) {
         self.sessions = sessions; self.forwarded = forwarded; self.dropped = dropped; self.rtcpSent = rtcpSent
         self.layerSwitches = layerSwitches; self.viewersByLayer = viewersByLayer; self.keyframeRequests = keyframeRequests
-        self.layerBitrates = layerBitrates
+        self.layerBitrates = layerBitrates; self.transportFeedbackReceived = transportFeedbackReceived
     }
 
     /// One metric family with one label: its TYPE line, then a sample per label value, sorted.
@@ -50,6 +53,8 @@ public struct MediaStatistics: Sendable, Equatable {
         text += Self.family("marquee_media_viewers_by_layer", "gauge", "rid", viewersByLayer)
         text += Self.family("marquee_media_layer_bitrate_bits_per_second", "gauge", "rid", layerBitrates)
         text += "# TYPE marquee_media_keyframe_requests_total counter\nmarquee_media_keyframe_requests_total \(keyframeRequests)\n"
+        text += "# TYPE marquee_media_transport_feedback_received_total counter\n"
+            + "marquee_media_transport_feedback_received_total \(transportFeedbackReceived)\n"
         return text
     }
 }

@@ -308,7 +308,13 @@ final class JanusForwarding: ForwardingServer {
 
     func watch(_ peer: LoadPeer, fingerprint: String) throws(LoadError) {
         let handle = try attach()
-        let event = try message(handle, ["request": "join", "room": 1234, "ptype": "subscriber", "feed": publisherID])
+        // the feed is listed once Janus has the publisher's media, which can trail our side of
+        // its DTLS handshake on a busy box: "No such feed" (428) is retried for up to 15 s
+        var event = try message(handle, ["request": "join", "room": 1234, "ptype": "subscriber", "feed": publisherID])
+        for _ in 0..<75 where Self.plugin(event)["error_code"] as? Int == 428 {
+            usleep(200_000)
+            event = try message(handle, ["request": "join", "room": 1234, "ptype": "subscriber", "feed": publisherID])
+        }
         let (offer, remote) = try Self.remote(event)
         let answer = try LoadSDP.answer(to: offer, peer, ip: harnessIP, fingerprint: fingerprint)
         _ = try message(handle, ["request": "start", "room": 1234], jsep: ["type": "answer", "sdp": answer])

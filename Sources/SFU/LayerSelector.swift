@@ -1,5 +1,7 @@
 /// Which simulcast layer one viewer should get, from that viewer's own feedback: the fraction
-/// lost in its receiver reports (RFC 3550 §6.4.2) and its REMB estimate when it sends one.
+/// lost in its receiver reports (RFC 3550 §6.4.2) and its bandwidth estimate: its REMB when it
+/// sends one, or, for a viewer that negotiated transport-cc, the SFU's estimate from its
+/// transport-wide feedback (``TransportBandwidthEstimator``).
 ///
 /// Down fast, up slowly:
 /// - loss of `lossDown` or more in two reports in a row (or `heavyLoss` once), or a REMB under
@@ -95,7 +97,7 @@ struct LayerSelector: Sendable {
         }
     }
 
-    /// The viewer's own bandwidth estimate (REMB), bit/s.
+    /// The viewer's bandwidth estimate (its REMB, or ``TransportBandwidthEstimator``'s), bit/s.
     mutating func estimate(bitrate: UInt64, now: Int64) {
         estimate = (bitrate, now)
     }

@@ -21,14 +21,19 @@ public struct MediaConfig: Sendable {
     public var publisherBitrateFloor: UInt64
     /// … and at most this.
     public var publisherBitrateCeiling: UInt64
+    /// How often publishers that negotiated transport-cc get transport-wide feedback (sooner
+    /// when many packets wait); libwebrtc's receivers send it every 50–250 ms.
+    public var transportFeedbackIntervalMillis: Int64
 
     public init(host: String = "0.0.0.0", port: Int = 8189, publicIPs: [String] = [], consentDisconnectMillis: Int64 = 10_000,
                 consentTimeoutMillis: Int64 = 30_000, setupTimeoutMillis: Int64 = 15_000, maxSessions: Int = 4096,
-                reportIntervalMillis: Int64 = 1000, publisherBitrateFloor: UInt64 = 2_500_000, publisherBitrateCeiling: UInt64 = 10_000_000) {
+                reportIntervalMillis: Int64 = 1000, publisherBitrateFloor: UInt64 = 2_500_000, publisherBitrateCeiling: UInt64 = 10_000_000,
+                transportFeedbackIntervalMillis: Int64 = 50) {
         self.host = host; self.port = port; self.publicIPs = publicIPs
         self.consentDisconnectMillis = consentDisconnectMillis; self.consentTimeoutMillis = consentTimeoutMillis
         self.setupTimeoutMillis = setupTimeoutMillis; self.maxSessions = maxSessions
         self.reportIntervalMillis = reportIntervalMillis
         self.publisherBitrateFloor = publisherBitrateFloor; self.publisherBitrateCeiling = publisherBitrateCeiling
+        self.transportFeedbackIntervalMillis = transportFeedbackIntervalMillis
     }
 }

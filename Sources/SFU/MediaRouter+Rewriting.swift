@@ -15,12 +15,15 @@ extension MediaRouter {
         }
     }
 
-    /// The fixed header of one viewer's copy: its SSRC, payload type, sequence number and
-    /// timestamp, no header extensions (their ids are per negotiation) or CSRCs.
-    func header(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16, extra: Int) -> [UInt8] {
+    /// The header of one viewer's copy: its SSRC, payload type, sequence number and timestamp,
+    /// no CSRCs, and of the publisher's header extensions none (their ids are per negotiation);
+    /// with `transport`, the viewer's own transport-wide sequence number in a one-byte header
+    /// extension (RFC 8285 §4.2; draft-holmer-rmcat-transport-wide-cc-extensions-01 §2).
+    func header(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16, extra: Int,
+                transport: (extensionId: UInt8, number: UInt16)?) -> [UInt8] {
         var copy: [UInt8] = []
-        copy.reserveCapacity(12 + plain.count - packet.payloadRange.lowerBound + extra + 16)
-        copy.append(0x80 | (plain[0] & 0x20))
+        copy.reserveCapacity(12 + 8 + plain.count - packet.payloadRange.lowerBound + extra + 16)
+        copy.append(0x80 | (plain[0] & 0x20) | (transport == nil ? 0 : 0x10))
         copy.append((plain[1] & 0x80) | rewrite.payloadType)
         copy.append(UInt8(sequence >> 8)); copy.append(UInt8(sequence & 0xff))
         let timestamp = packet.timestamp &+ rewrite.timestampOffset
@@ -28,36 +31,47 @@ extension MediaRouter {
         copy.append(UInt8((timestamp >> 8) & 0xff)); copy.append(UInt8(timestamp & 0xff))
         let ssrc = rewrite.ssrc
         copy.append(UInt8(ssrc >> 24)); copy.append(UInt8((ssrc >> 16) & 0xff)); copy.append(UInt8((ssrc >> 8) & 0xff)); copy.append(UInt8(ssrc & 0xff))
+        if let transport {
+            // 0xBEDE, one word: the element (id, length − 1 = 1), the 16-bit number, one byte of padding
+            let number = transport.number
+            copy.append(0xBE); copy.append(0xDE); copy.append(0); copy.append(1)
+            copy.append(transport.extensionId << 4 | 1); copy.append(UInt8(number >> 8)); copy.append(UInt8(number & 0xff)); copy.append(0)
+        }
         return copy
     }
 
     /// One viewer's copy: the rewritten header, then the payload (and padding); encrypted with
-    /// the viewer's keys.
+    /// the viewer's keys. With transport-cc, the copy takes the viewer's next transport-wide
+    /// number, remembered with its size and `micros` (the send time).
     func rewritten(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16,
-                           to address: SocketAddress, _ srtpOut: SRTPSession) -> Datagram? {
-        var copy = header(plain, packet, rewrite, sequence: sequence, extra: 0)
+                   to address: SocketAddress, _ srtpOut: SRTPSession, _ transport: inout TransportSendHistory?, micros: Int64) -> Datagram? {
+        var copy = header(plain, packet, rewrite, sequence: sequence, extra: 0, transport: transport.map { ($0.extensionId, $0.nextSequence) })
         copy.append(contentsOf: plain[packet.payloadRange.lowerBound...])
         do { try srtpOut.protect(rtp: &copy) } catch { counters.drop("srtp_protect"); return nil }
+        transport?.sent(bytes: copy.count, atMicros: micros)
         return (copy, address)
     }
 
     /// A VP8 copy: as ``rewritten``, with the payload descriptor renumbered for the viewer
     /// (PictureID, TL0PICIDX, KEYIDX continuous across layer switches).
     func rewrittenVP8(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16,
-                              to address: SocketAddress, _ srtpOut: SRTPSession, _ vp8: inout VP8DescriptorRewriter) -> Datagram? {
-        var copy = header(plain, packet, rewrite, sequence: sequence, extra: 1)
+                      to address: SocketAddress, _ srtpOut: SRTPSession, _ vp8: inout VP8DescriptorRewriter,
+                      _ transport: inout TransportSendHistory?, micros: Int64) -> Datagram? {
+        var copy = header(plain, packet, rewrite, sequence: sequence, extra: 1, transport: transport.map { ($0.extensionId, $0.nextSequence) })
         plain.withUnsafeBytes { raw in
             _ = vp8.append(payload: UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange]), to: &copy)
             copy.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange.upperBound...]))  // padding
         }
         do { try srtpOut.protect(rtp: &copy) } catch { counters.drop("srtp_protect"); return nil }
+        transport?.sent(bytes: copy.count, atMicros: micros)
         return (copy, address)
     }
 
     /// A viewer's NACK: the lost packets come from the publisher's cache, rewritten as they were
-    /// first sent (same sequence number), never asked of the publisher again. A packet sent
+    /// first sent (same sequence number; a new transport-wide number, as every packet sent has),
+    /// never asked of the publisher again. A packet sent
     /// before the last layer switch is found in the previous layer's cache and numbered as it was.
-    func answerNACK(_ nack: RTCPGenericNACK, from viewer: MediaSession) -> [Datagram] {
+    func answerNACK(_ nack: RTCPGenericNACK, from viewer: MediaSession, micros: Int64) -> [Datagram] {
         guard let kind = viewer.outbound.first(where: { $0.value.ssrc == nack.mediaSSRC })?.key,
               let rewrite = viewer.outbound[kind], let offset = rewrite.sequenceOffset, let source = rewrite.sourceSSRC,
               let address = viewer.address, let srtpOut = viewer.srtpOut,
@@ -79,11 +93,13 @@ extension MediaRouter {
                   packet.ssrc == ssrc else { counters.drop("nack_miss"); continue }
             let datagram: Datagram?
             if isVP8 && present {
-                datagram = rewrittenVP8(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.layers.vp8)
+                datagram = rewrittenVP8(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.layers.vp8,
+                                        &viewer.transportHistory, micros: micros)
             } else if isVP8 {
-                datagram = rewrittenVP8(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.layers.previousVP8)
+                datagram = rewrittenVP8(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.layers.previousVP8,
+                                        &viewer.transportHistory, micros: micros)
             } else {
-                datagram = rewritten(plain, packet, from, sequence: lost, to: address, srtpOut)
+                datagram = rewritten(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.transportHistory, micros: micros)
             }
             if let datagram {
                 out.append(datagram)

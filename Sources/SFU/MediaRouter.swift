@@ -18,12 +18,14 @@ public struct MediaCounters: Sendable {
     public var forwarded = 0
     public var retransmitted = 0
     public var dropped: [String: Int] = [:]
-    /// RTCP the SFU originated, by kind (sender_report, receiver_report, remb).
+    /// RTCP the SFU originated, by kind (sender_report, receiver_report, remb, transport_feedback).
     public var rtcpSent: [String: Int] = [:]
     /// Simulcast layer switches done for viewers (on the target's keyframe), by direction (up, down).
     public var layerSwitches: [String: Int] = [:]
     /// Keyframe requests (PLI) sent to publishers, after coalescing.
     public var keyframeRequests = 0
+    /// Transport-wide feedback packets received from viewers.
+    public var transportFeedbackReceived = 0
     mutating func drop(_ reason: String) { dropped[reason, default: 0] += 1 }
 }
 
@@ -97,7 +99,10 @@ final class MediaRouter: @unchecked Sendable {
 
     // MARK: packets
 
-    func receive(_ bytes: [UInt8], from address: SocketAddress, now: Int64) -> [Datagram] {
+    /// One datagram from `address` at `now` (ms); `arrivalMicros` is the same instant in µs
+    /// (transport-wide feedback counts 250 µs ticks), `now` × 1000 when not given.
+    func receive(_ bytes: [UInt8], from address: SocketAddress, now: Int64, arrivalMicros: Int64? = nil) -> [Datagram] {
+        let micros = arrivalMicros ?? now * 1000
         guard bytes.count >= 2 else { counters.drop("short"); return [] }
         switch MediaDemux.classify(firstByte: bytes[0], secondByte: bytes[1]) {
         case .stun: return stun(bytes, from: address, now: now)
@@ -107,10 +112,10 @@ final class MediaRouter: @unchecked Sendable {
             return dtls(bytes, session, now: now)
         case .rtp:
             guard let session = known(address), session.srtpIn != nil else { counters.drop("unknown_address"); return [] }
-            return rtp(bytes, session, now: now)
+            return rtp(bytes, session, now: now, micros: micros)
         case .rtcp:
             guard let session = known(address), session.srtpIn != nil else { counters.drop("unknown_address"); return [] }
-            return rtcp(bytes, session, now: now)
+            return rtcp(bytes, session, now: now, micros: micros)
         }
     }
 
@@ -192,13 +197,19 @@ final class MediaRouter: @unchecked Sendable {
     /// Publisher media → every connected viewer of the channel, rewritten per viewer. Video
     /// goes to each viewer from the layer chosen for it; a switch happens on the target layer's
     /// keyframe, the old layer flowing until then.
-    private func rtp(_ bytes: [UInt8], _ session: MediaSession, now: Int64) -> [Datagram] {
+    private func rtp(_ bytes: [UInt8], _ session: MediaSession, now: Int64, micros: Int64) -> [Datagram] {
         guard session.role == .publisher, let srtpIn = session.srtpIn else { counters.drop("rtp_from_viewer"); return [] }
         var plain = bytes
         do { try srtpIn.unprotect(rtp: &plain) } catch { counters.drop("srtp_auth"); return [] }
-        guard let packet = try? RTPPacket(parsing: plain), let track = session.track(payloadType: packet.payloadType) else {
-            counters.drop("rtp_unknown_payload"); return []
+        guard let packet = try? RTPPacket(parsing: plain) else { counters.drop("rtp_unknown_payload"); return [] }
+        var out: [Datagram] = []
+        // every packet on the transport is numbered (padding probes too): its arrival is fed back
+        if let id = session.transportCCExtensionId, let value = packet.extensionValue(id: id), value.count == 2,
+           session.transportFeedback?.record(sequence: UInt16(value[value.startIndex]) << 8 | UInt16(value[value.startIndex + 1]),
+                                             arrivalMicros: micros, ssrc: packet.ssrc) == true {
+            out += transportFeedback(to: session, nowMicros: micros, force: true)  // many waiting: do not wait for the timer
         }
+        guard let track = session.track(payloadType: packet.payloadType) else { counters.drop("rtp_unknown_payload"); return out }
         // every layer is reported on (receiver reports, bandwidth estimate), forwarded or not
         session.received[packet.ssrc, default: ReceiveStatistics(clockRate: Int(track.codec.clockRate))]
             .record(sequence: packet.sequenceNumber, timestamp: packet.timestamp, arrivalMillis: now, bytes: bytes.count)
@@ -211,7 +222,6 @@ final class MediaRouter: @unchecked Sendable {
             session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
         }
         let isVP8 = video && track.payloadFormat == .vp8
-        var out: [Datagram] = []
         // straight over the channel's set: no array is built per packet
         for viewerId in viewersOfChannel[session.channelId] ?? [] {
             guard let viewer = sessions[viewerId], viewer.mediaReady, !viewer.disconnected, let address = viewer.address,
@@ -247,8 +257,9 @@ final class MediaRouter: @unchecked Sendable {
             }
             let sequence = packet.sequenceNumber &+ (rewrite.sequenceOffset ?? 0)
             if sequence &- rewrite.lastSent < 0x8000 { rewrite.lastSent = sequence }  // the newest, not a late one
-            let datagram = isVP8 ? rewrittenVP8(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, &viewer.layers.vp8)
-                                 : rewritten(plain, packet, rewrite, sequence: sequence, to: address, srtpOut)
+            let datagram = isVP8 ? rewrittenVP8(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, &viewer.layers.vp8,
+                                                &viewer.transportHistory, micros: micros)
+                                 : rewritten(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, &viewer.transportHistory, micros: micros)
             if let datagram {
                 out.append(datagram)
                 counters.forwarded += 1
@@ -262,7 +273,7 @@ final class MediaRouter: @unchecked Sendable {
 
     /// Viewer feedback: keyframe requests go (coalesced) to the publisher; the rest is consumed
     /// here. From a publisher only its sender reports matter (for our receiver and sender reports).
-    private func rtcp(_ bytes: [UInt8], _ session: MediaSession, now: Int64) -> [Datagram] {
+    private func rtcp(_ bytes: [UInt8], _ session: MediaSession, now: Int64, micros: Int64) -> [Datagram] {
         guard let srtpIn = session.srtpIn else { return [] }
         var plain = bytes
         do { try srtpIn.unprotect(rtcp: &plain) } catch { counters.drop("srtcp_auth"); return [] }
@@ -276,11 +287,11 @@ final class MediaRouter: @unchecked Sendable {
         for packet in packets {
             switch packet {
             case .pictureLossIndication, .fullIntraRequest: wantsKeyframe = true
-            case .genericNACK(let nack): out += answerNACK(nack, from: session)
+            case .genericNACK(let nack): out += answerNACK(nack, from: session, micros: micros)
             default: break
             }
         }
-        out += viewerFeedback(packets, from: session, now: now)
+        out += viewerFeedback(packets, from: session, now: now, micros: micros)
         if wantsKeyframe, let publisher = publisherOfChannel[session.channelId].flatMap({ sessions[$0] }) {
             // the layer the viewer decodes, and the one it waits to switch to
             for ssrc in [session.outbound[.video]?.sourceSSRC, session.layers.pending].compactMap({ $0 }) {

@@ -46,6 +46,8 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
     }
 
     static func now() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) }
+    /// The same clock in µs (transport-wide feedback counts 250 µs ticks).
+    static func nowMicros() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000) }
 
     /// The wall clock as an NTP timestamp, for sender reports.
     static func ntpNow() -> UInt64 {
@@ -80,6 +82,11 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
             let now = Self.now()
             self.send(self.router.tick(now: now) + self.router.reports(now: now, ntpNow: Self.ntpNow()), on: channel)
             self.flushActions()
+        }
+        // transport-wide feedback to publishers, on its own shorter period (libwebrtc: 50 ms)
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(50), delay: .milliseconds(config.transportFeedbackIntervalMillis)) { [weak self] task in
+            guard let self, let channel = self.channel, channel.isActive else { task.cancel(); return }
+            self.send(self.router.transportFeedback(nowMicros: Self.nowMicros()), on: channel)
         }
         logger.notice("media (WHIP/WHEP) listening", metadata: ["udp": "\(config.host):\(boundPort)", "candidates": "\(candidates)"])
     }
@@ -209,7 +216,8 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
         let session = MediaSession(id: id, role: role, channelId: channelId, accountId: accountId,
                                    credentials: STUNResponder.Credentials(localUfrag: ufrag, localPassword: password),
                                    remoteUfrag: negotiated.remoteUfrag, dtls: dtls, tracks: negotiated.tracks,
-                                   outboundSSRCs: negotiated.outboundSSRCs, now: Self.now())
+                                   outboundSSRCs: negotiated.outboundSSRCs, now: Self.now(),
+                                   transportFeedbackIntervalMillis: config.transportFeedbackIntervalMillis)
         let added: Result<Void, MediaRouterError>
         do {
             added = try await loop.submit { () -> Result<Void, MediaRouterError> in
@@ -236,7 +244,7 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
         let (viewers, bitrates) = (try? await loop.submit { (self.router.viewersByLayer(), self.router.layerBitrates()) }.get()) ?? ([:], [:])
         return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped, rtcpSent: counters.rtcpSent,
                                layerSwitches: counters.layerSwitches, viewersByLayer: viewers, keyframeRequests: counters.keyframeRequests,
-                               layerBitrates: bitrates)
+                               layerBitrates: bitrates, transportFeedbackReceived: counters.transportFeedbackReceived)
     }
 
     /// Sessions held now and the router's counters (for /metrics and tests).
@@ -278,7 +286,8 @@ final class MediaHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let bytes = Array(envelope.data.readableBytesView)
-        pending += server.router.receive(bytes, from: envelope.remoteAddress, now: MediaServer.now())
+        let micros = MediaServer.nowMicros()
+        pending += server.router.receive(bytes, from: envelope.remoteAddress, now: micros / 1000, arrivalMicros: micros)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

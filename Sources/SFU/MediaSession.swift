@@ -20,9 +20,13 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public var rids: [String]
     /// The header extension id of `urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id`, if negotiated.
     public var ridExtensionId: UInt8?
-    public init(kind: Kind, mid: String, payloadType: UInt8, codec: WebRTCCodecDescription, rids: [String] = [], ridExtensionId: UInt8? = nil) {
+    /// The header extension id of the transport-wide sequence number
+    /// (draft-holmer-rmcat-transport-wide-cc-extensions-01), if negotiated.
+    public var transportCCExtensionId: UInt8?
+    public init(kind: Kind, mid: String, payloadType: UInt8, codec: WebRTCCodecDescription, rids: [String] = [], ridExtensionId: UInt8? = nil,
+                transportCCExtensionId: UInt8? = nil) {
         self.kind = kind; self.mid = mid; self.payloadType = payloadType; self.codec = codec
-        self.rids = rids; self.ridExtensionId = ridExtensionId
+        self.rids = rids; self.ridExtensionId = ridExtensionId; self.transportCCExtensionId = transportCCExtensionId
         self.payloadFormat = Self.payloadFormat(codec.name)
     }
 
@@ -112,12 +116,33 @@ final class MediaSession: @unchecked Sendable {
     /// When this session's next RTCP reports are due (router clock, ms) and when the last went.
     var nextReportAt: Int64 = 0
     var lastReportAt: Int64?
+    /// The transport-wide sequence number's extension id, when the peer negotiated
+    /// transport-cc (one id for the whole bundle, RFC 8843 §9.2).
+    let transportCCExtensionId: UInt8?
+    /// Publisher with transport-cc: the arrivals its transport-wide feedback reports.
+    var transportFeedback: TransportFeedbackRecorder?
+    /// Viewer with transport-cc: what was sent to it, by transport-wide sequence number …
+    var transportHistory: TransportSendHistory?
+    /// … and the bandwidth estimate its feedback gives.
+    var bandwidth = TransportBandwidthEstimator()
 
     init(id: String, role: Role, channelId: String, accountId: String?, credentials: STUNResponder.Credentials, remoteUfrag: String,
-         dtls: DTLSEndpoint, tracks: [NegotiatedTrack], outboundSSRCs: [NegotiatedTrack.Kind: UInt32], now: Int64) {
+         dtls: DTLSEndpoint, tracks: [NegotiatedTrack], outboundSSRCs: [NegotiatedTrack.Kind: UInt32], now: Int64,
+         transportFeedbackIntervalMillis: Int64 = 50) {
         self.id = id; self.role = role; self.channelId = channelId; self.accountId = accountId
         self.credentials = credentials; self.remoteUfrag = remoteUfrag; self.dtls = dtls; self.tracks = tracks
         self.createdAt = now; self.lastConsentAt = now
+        transportCCExtensionId = tracks.lazy.compactMap(\.transportCCExtensionId).first
+        if let id = transportCCExtensionId {
+            switch role {
+            case .publisher:
+                transportFeedback = TransportFeedbackRecorder(senderSSRC: MediaRouter.serverSSRC,
+                                                              config: .init(intervalMicros: transportFeedbackIntervalMillis * 1000))
+            case .viewer where (1...14).contains(id):  // stamped in a one-byte header (RFC 8285 §4.2)
+                transportHistory = TransportSendHistory(extensionId: id, firstSequence: UInt16.random(in: 0...UInt16.max))
+            case .viewer: break
+            }
+        }
         for track in tracks where role == .viewer {
             outbound[track.kind] = Outbound(ssrc: outboundSSRCs[track.kind] ?? UInt32.random(in: 1...UInt32.max), payloadType: track.payloadType,
                                             clockRate: track.codec.clockRate)

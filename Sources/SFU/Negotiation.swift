@@ -57,7 +57,8 @@ enum Negotiation {
             }
             return NegotiatedTrack(kind: kind, mid: media.mid, payloadType: media.payloadType, codec: media.codec,
                                    rids: Array(media.rids.reversed()),
-                                   ridExtensionId: media.headerExtensionID(WebRTCHeaderExtensionURI.rtpStreamID).map { UInt8(clamping: $0) })
+                                   ridExtensionId: media.headerExtensionID(WebRTCHeaderExtensionURI.rtpStreamID).map { UInt8(clamping: $0) },
+                                   transportCCExtensionId: media.headerExtensionID(WebRTCHeaderExtensionURI.transportWideCC).map { UInt8(clamping: $0) })
         }
         let remoteFingerprint = answer.remote.fingerprints.first { $0.algorithm.lowercased() == "sha-256" }?.value
         return Result(answer: answer.sdp, tracks: tracks, remoteUfrag: answer.remote.iceUfrag, remoteFingerprint: remoteFingerprint,

@@ -114,8 +114,9 @@ extension MediaRouter {
         return out
     }
 
-    /// A viewer's receiver report block on its video, or its REMB: the selector hears it.
-    func viewerFeedback(_ packets: [RTCPPacket], from viewer: MediaSession, now: Int64) -> [Datagram] {
+    /// A viewer's receiver report block on its video, its REMB, or its transport-wide feedback
+    /// (through its bandwidth estimate): the selector hears it.
+    func viewerFeedback(_ packets: [RTCPPacket], from viewer: MediaSession, now: Int64, micros: Int64) -> [Datagram] {
         guard let video = viewer.outbound[.video] else { return [] }
         var heard = false
         for packet in packets {
@@ -133,6 +134,8 @@ extension MediaRouter {
             case .receiverEstimatedMaximumBitrate(let remb):
                 viewer.layers.selector.estimate(bitrate: remb.bitrate, now: now)
                 heard = true
+            case .transportWideFeedback(let feedback):
+                if viewerTransportFeedback(feedback, from: viewer, now: now, micros: micros) { heard = true }
             default:
                 break
             }

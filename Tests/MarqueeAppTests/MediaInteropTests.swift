@@ -222,7 +222,7 @@ struct BrowserPagesTests {
         let probe = try await runProgram(python, ["-c", "import playwright"], scratch: directory.path)
         try #require(probe.status == 0, "\(python) lacks playwright (make python-deps installs it): \(probe.stderr)")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
-        try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, _ in
+        try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, parts in
             let (carol, _) = try await api.carolAndVictor(admin: admin)
             let port = try #require(api.port)
             let script = SchemaTests.packageRoot.appendingPathComponent("Tests/browser_check.py").path
@@ -230,6 +230,9 @@ struct BrowserPagesTests {
                                               scratch: directory.path, timeout: .seconds(110))
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("framesDecoded"), "\(result)")
+            // both Chromiums negotiated transport-cc: the publisher got our transport-wide feedback, the viewer sent us its own
+            let statistics = await try #require(parts.media).statistics()
+            #expect(statistics.rtcpSent["transport_feedback"] ?? 0 > 0 && statistics.transportFeedbackReceived > 0, "\(statistics)")
             let types = try await api.allEvents(admin: admin).compactMap { $0["type"]?.string }
             #expect(types.contains("stream.started") && types.contains("viewer.joined"), "\(types)")
         }
@@ -360,6 +363,13 @@ struct SimulcastPerViewerTests {
             let (samples, record) = await sampler.value
             print("simulcast per viewer, the SFU every 2 s: \(record.joined(separator: " | "))")
             let statistics = await media.statistics()
+            // Chromium negotiated transport-cc and takes its estimate from our transport-wide feedback:
+            // a minute in, it still sends its upper layers (without feedback it had fallen to 40 kbit/s in 15 s)
+            let publishing = statistics.layerBitrates.values.reduce(0, +)
+            print("simulcast per viewer: Chromium publishes \(publishing / 1000) kbit/s \(statistics.layerBitrates), "
+                  + "RTCP sent \(statistics.rtcpSent)")
+            #expect(statistics.rtcpSent["transport_feedback"] ?? 0 > 0, "\(statistics.rtcpSent)")
+            #expect(publishing >= 500_000, "Chromium's publish bitrate at the SFU: \(statistics.layerBitrates)")
             print("simulcast per viewer: switches \(statistics.layerSwitches), keyframe requests \(statistics.keyframeRequests), "
                   + "forwarded \(statistics.forwarded), dropped \(statistics.dropped); viewer: \(viewer.stdout.split(separator: "\n").filter { !$0.hasPrefix("frame ") })")
             // the decoded widths, per second since the viewer's first packet

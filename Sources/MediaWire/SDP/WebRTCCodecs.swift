@@ -169,25 +169,29 @@ public enum WebRTCHeaderExtensionURI {
     /// RFC 6464: audio level of a packet.
     public static let audioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
-    /// What a publisher's (WHIP) section keeps. Not transport-wide CC: the SFU sends no
-    /// transport-wide feedback yet, and a browser that negotiated it takes its loss reports from
-    /// that feedback alone; without any, it lowers its estimate every few seconds until its
-    /// upper simulcast layers stop (measured with Chromium: 1.3 Mbit/s to 40 kbit/s in 15 s).
-    /// Without it, the browser follows the REMB and receiver reports the SFU sends.
+    /// What a publisher's (WHIP) section keeps. Transport-wide CC too: the SFU numbers nothing
+    /// itself but records each packet's transport-wide sequence number and arrival and sends
+    /// transport-wide feedback (RTPFB 15) every ~50 ms. A browser that negotiated it takes its
+    /// loss and delay information from that feedback alone (without feedback it had lowered
+    /// its estimate until its upper simulcast layers stopped: measured with Chromium, 1.3 Mbit/s
+    /// to 40 kbit/s in 15 s); REMB and receiver reports still go, REMB capping its estimate.
     static func forPublisher(_ kind: SDPMediaKind) -> [String] {
-        kind == .audio ? [mid, absSendTime, audioLevel]
-            : [mid, rtpStreamID, repairedRtpStreamID, absSendTime]
+        kind == .audio ? [mid, absSendTime, transportWideCC, audioLevel]
+            : [mid, rtpStreamID, repairedRtpStreamID, absSendTime, transportWideCC]
     }
 
-    /// What a viewer's (WHEP) section keeps: no simulcast toward viewers, so no rid extensions,
-    /// and not transport-wide CC (the SFU does not number what it sends to viewers).
+    /// What a viewer's (WHEP) section keeps: no simulcast toward viewers, so no rid extensions.
+    /// Transport-wide CC when offered: the SFU stamps each packet to the viewer with the
+    /// viewer's own transport-wide sequence number (audio and video share it) and turns its
+    /// feedback into the bandwidth estimate behind the viewer's simulcast layer choice.
     static func forViewer(_ kind: SDPMediaKind) -> [String] {
-        kind == .audio ? [mid, absSendTime, audioLevel] : [mid, absSendTime]
+        kind == .audio ? [mid, absSendTime, transportWideCC, audioLevel] : [mid, absSendTime, transportWideCC]
     }
 }
 
-/// RTCP feedback Marquee honours (RFC 4585 nack/pli, RFC 5104 fir, REMB). Not transport-cc
-/// until the SFU generates and reads transport-wide feedback (see ``WebRTCHeaderExtensionURI``).
+/// RTCP feedback Marquee honours (RFC 4585 nack/pli, RFC 5104 fir, REMB, and transport-cc,
+/// kept only when the transport-wide sequence number extension is: see
+/// ``WebRTCHeaderExtensionURI``).
 enum WebRTCFeedbackSupport {
-    static let supported: Set<String> = ["nack", "nack pli", "ccm fir", "goog-remb"]
+    static let supported: Set<String> = ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"]
 }

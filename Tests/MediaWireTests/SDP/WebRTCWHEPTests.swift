@@ -31,13 +31,15 @@ struct WebRTCWHEPTests {
         #expect(video.ssrcs == [SDPSsrcAttribute(ssrc: 2222, attribute: "cname", value: "marquee-cname"),
                                 SDPSsrcAttribute(ssrc: 2222, attribute: "msid", value: "stream-1 video-1")])
         // No rid extensions toward viewers; the viewer's ids are kept.
-        #expect(video.extmaps.map(\.id) == [2, 4])  // nor transport-wide CC (3): the SFU does not number what it sends
+        // transport-wide CC (3) is kept: the SFU numbers what it sends the viewer and reads its feedback
+        #expect(video.extmaps.map(\.id) == [2, 3, 4])
         #expect(result.media[0].headerExtensions[WebRTCHeaderExtensionURI.rtpStreamID] == nil)
-        #expect(result.media[0].rtcpFeedback == ["goog-remb", "ccm fir", "nack", "nack pli"])
+        #expect(result.media[0].headerExtensionID(WebRTCHeaderExtensionURI.transportWideCC) == 3)
+        #expect(result.media[0].rtcpFeedback == ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
         let audio = sdp.media[1]
         #expect(audio.rtpMaps.map(\.sdpValue) == ["111 opus/48000/2"])
         #expect(audio.fmtp(for: 111)?.parameters == "minptime=10;useinbandfec=1")
-        #expect(audio.extmaps.map(\.id) == [1, 2, 4])
+        #expect(audio.extmaps.map(\.id) == [1, 2, 3, 4])
         #expect(audio.ssrcs.first?.ssrc == 1111)
         #expect(!result.sdp.contains("rtx"))
         #expect(result.remote.iceUfrag == "Ue7K")
@@ -126,6 +128,10 @@ struct WebRTCWHEPTests {
     @Test func aiortcRecvOnlyViewer() throws {
         let result = try answer(SDPFixtures.aiortcRecvOnly, tracks: [V.audioTrack(), V.videoTrack()])
         #expect(result.media.map(\.payloadType) == [96, 97])
+        // it offers no transport-cc: it keeps REMB, and gets no transport-wide numbering
+        #expect(result.media.allSatisfy { $0.headerExtensionID(WebRTCHeaderExtensionURI.transportWideCC) == nil })
+        #expect(result.media.allSatisfy { !$0.rtcpFeedback.contains("transport-cc") })
+        #expect(result.media[1].rtcpFeedback.contains("goog-remb"))
     }
 
     @Test func publisherNegotiationFeedsTheViewer() throws {

@@ -37,7 +37,8 @@ struct WebRTCWHIPTests {
         #expect(audio.formats == ["111"])
         #expect(audio.rtpMaps == [SDPRtpMap(payloadType: 111, encodingName: "opus", clockRate: 48000, encodingParameters: 2)])
         #expect(audio.fmtp(for: 111)?.parameters == "minptime=10;useinbandfec=1")
-        #expect(audio.extmaps.map(\.id) == [1, 2, 4])  // not 3, transport-wide CC: the SFU sends no such feedback yet
+        #expect(audio.extmaps.map(\.id) == [1, 2, 3, 4])  // 3, transport-wide CC: audio shares the transport's numbering
+        #expect(audio.rtcpFeedback.map(\.sdpValue) == ["111 transport-cc"])
         // Video: VP8 (the standard preference), no RTX, only the header extensions MEDIA.md keeps.
         let video = sdp.media[1]
         #expect(video.formats == ["96"])
@@ -45,12 +46,12 @@ struct WebRTCWHIPTests {
         #expect(video.fmtps.isEmpty)
         #expect(Set(video.extmaps.map(\.uri)) == [
             WebRTCHeaderExtensionURI.absSendTime, WebRTCHeaderExtensionURI.mid,
-            WebRTCHeaderExtensionURI.rtpStreamID, WebRTCHeaderExtensionURI.repairedRtpStreamID,
+            WebRTCHeaderExtensionURI.rtpStreamID, WebRTCHeaderExtensionURI.repairedRtpStreamID, WebRTCHeaderExtensionURI.transportWideCC,
         ])
-        #expect(video.extmaps.map(\.id) == [2, 4, 10, 11])
-        // no transport-cc: a browser that negotiates it ignores our receiver reports for its loss
-        // figures and, with no transport-wide feedback, lowers its bitrate until its upper layers stop
-        #expect(video.rtcpFeedback.map(\.sdpValue) == ["96 goog-remb", "96 ccm fir", "96 nack", "96 nack pli"])
+        #expect(video.extmaps.map(\.id) == [2, 3, 4, 10, 11])
+        // transport-cc with its extension: the SFU sends transport-wide feedback, from which the
+        // browser takes its loss and delay figures (REMB still caps its estimate)
+        #expect(video.rtcpFeedback.map(\.sdpValue) == ["96 goog-remb", "96 transport-cc", "96 ccm fir", "96 nack", "96 nack pli"])
         // Simulcast answered recv with every rid.
         #expect(video.simulcast == SDPSimulcast(recv: [[SDPSimulcastStream(rid: "q")], [SDPSimulcastStream(rid: "h")], [SDPSimulcastStream(rid: "f")]]))
         #expect(video.rids == [SDPRid(id: "q", direction: .recv), SDPRid(id: "h", direction: .recv), SDPRid(id: "f", direction: .recv)])
@@ -69,7 +70,8 @@ struct WebRTCWHIPTests {
         #expect(reportedVideo.headerExtensionID(WebRTCHeaderExtensionURI.rtpStreamID) == 10)
         #expect(reportedVideo.headerExtensionID(WebRTCHeaderExtensionURI.mid) == 4)
         #expect(reportedVideo.headerExtensionID("urn:ietf:params:rtp-hdrext:toffset") == nil)
-        #expect(reportedVideo.rtcpFeedback == ["goog-remb", "ccm fir", "nack", "nack pli"])
+        #expect(reportedVideo.rtcpFeedback == ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
+        #expect(reportedVideo.headerExtensionID(WebRTCHeaderExtensionURI.transportWideCC) == 3)
         #expect(reportedVideo.remoteMsid?.trackID == "0b8c7d6e-5f4a-4b3c-9d2e-1f0a9b8c7d6e")
         #expect(reportedVideo.rtcpReducedSize)
         let reportedAudio = result.media[0]
@@ -132,10 +134,10 @@ struct WebRTCWHIPTests {
     @Test func firefoxOffer() throws {
         let result = try answer(SDPFixtures.firefox)
         #expect(result.media.map(\.payloadType) == [109, 120])
-        // 2/recvonly (csrc-audio-level) and transport-wide CC are not on the list; mid and abs-send-time keep their ids.
+        // 2/recvonly (csrc-audio-level) is not on the list; mid, abs-send-time and transport-wide CC keep their ids.
         #expect(result.media[0].headerExtensions == [WebRTCHeaderExtensionURI.audioLevel: 1, WebRTCHeaderExtensionURI.mid: 3])
         #expect(result.media[1].headerExtensions == [
-            WebRTCHeaderExtensionURI.mid: 3, WebRTCHeaderExtensionURI.absSendTime: 4,
+            WebRTCHeaderExtensionURI.mid: 3, WebRTCHeaderExtensionURI.absSendTime: 4, WebRTCHeaderExtensionURI.transportWideCC: 7,
         ])
         #expect(result.media[1].remoteSSRCGroups == [SDPSsrcGroup(semantics: "FID", ssrcs: [3_014_985_327, 1_795_463_946])])
         #expect(result.remote.fingerprints.count == 1)  // from the session level
@@ -162,14 +164,18 @@ struct WebRTCWHIPTests {
         ])
     }
 
-    @Test func transportCCIsNotNegotiatedYet() throws {
-        // without the extension, and with it: the SFU generates no transport-wide feedback yet
+    @Test func transportCCIsAcceptedWithItsHeaderExtension() throws {
+        // without the extension there is nothing to give feedback on: not answered
         let offer = V.offer([V.videoSection(mid: "0", codecs: ["a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 transport-cc", "a=rtcp-fb:96 nack"])])
         #expect(try answer(offer).media[0].rtcpFeedback == ["nack"])
+        // with it: both answered, under the offer's id
         let withExtension = V.offer([V.videoSection(mid: "0", codecs: ["a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 transport-cc", "a=rtcp-fb:96 nack"],
                                                     extra: ["a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"])])
         let result = try answer(withExtension)
-        #expect(result.media[0].rtcpFeedback == ["nack"] && result.answer.media[0].extmaps.isEmpty)
+        #expect(result.media[0].rtcpFeedback == ["transport-cc", "nack"])
+        #expect(result.answer.media[0].extmaps == [SDPExtmap(id: 3, uri: WebRTCHeaderExtensionURI.transportWideCC)])
+        #expect(result.media[0].headerExtensionID(WebRTCHeaderExtensionURI.transportWideCC) == 3)
+        #expect(result.sdp.contains("a=rtcp-fb:96 transport-cc\r\n"))
     }
 
     @Test func setupActiveIsAnsweredPassive() throws {
