@@ -6,12 +6,13 @@ import Musl
 import CMediaIO
 import NIOCore
 
-/// The media socket's send path. NIO reads the socket; sending goes around NIO's pipeline: every
-/// datagram a read burst (or a timer) produced is copied once into one scratch buffer and leaves
-/// in `sendmmsg` calls (up to 256 datagrams each) on the socket's descriptor. Per datagram that
-/// saves a ByteBuffer copy, an envelope and a trip through the channel pipeline, which cost more
-/// than the rewriting itself when one packet fans out to hundreds of viewers. Confined to the
-/// media event loop, like the router.
+/// The media socket's send path. NIO reads the socket; sending goes around NIO's pipeline: the
+/// datagrams are copied once into a scratch buffer and leave in `sendmmsg` calls (up to 256
+/// datagrams each) on the socket's descriptor. Per datagram that saves a ByteBuffer copy, an
+/// envelope and a trip through the channel pipeline, which cost more than the rewriting itself
+/// when one packet fans out to hundreds of viewers. Confined to the media event loop, like the
+/// router. (A sending thread of its own, the loop handing it each batch, was tried: on this
+/// 2-core box it cost ~1 µs more per packet and did not lower the 500-viewer tail latency.)
 final class DatagramSender {
     /// Room per address: a sockaddr_in6 (28 bytes), rounded up.
     private static let addressStride = 32
@@ -45,11 +46,8 @@ final class DatagramSender {
     /// Sends every datagram; returns how many could not be sent (the socket buffer was full).
     func send(_ datagrams: [MediaRouter.Datagram]) -> Int {
         guard !datagrams.isEmpty else { return 0 }
-        data.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
-        lengths.removeAll(keepingCapacity: true)
-        addressLengths.removeAll(keepingCapacity: true)
-        addresses.removeAll(keepingCapacity: true)
+        data.removeAll(keepingCapacity: true); offsets.removeAll(keepingCapacity: true); lengths.removeAll(keepingCapacity: true)
+        addressLengths.removeAll(keepingCapacity: true); addresses.removeAll(keepingCapacity: true)
         addresses.append(contentsOf: repeatElement(0, count: datagrams.count * Self.addressStride))
         for (index, datagram) in datagrams.enumerated() {
             offsets.append(Int32(data.count))

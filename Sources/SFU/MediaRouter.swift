@@ -35,6 +35,12 @@ public struct MediaCounters: Sendable {
 final class MediaRouter: @unchecked Sendable {
     typealias Datagram = (bytes: [UInt8], to: SocketAddress)
 
+    /// Where a large fan-out's copies go as they are made, `emitChunk` at a time, instead of all
+    /// in the returned array (the server sends them while the next are made; tests leave it nil
+    /// and get everything returned). Called on the media loop, in order.
+    var emit: (([Datagram]) -> Void)?
+    static let emitChunk = 64
+
     let config: MediaConfig
     private let responder = STUNResponder(software: "marquee")
     private(set) var sessions: [String: MediaSession] = [:]
@@ -262,6 +268,10 @@ final class MediaRouter: @unchecked Sendable {
                                  : rewritten(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, &viewer.transportHistory, micros: micros)
             if let datagram {
                 out.append(datagram)
+                if out.count >= Self.emitChunk, let emit {
+                    emit(out)
+                    out.removeAll(keepingCapacity: true)
+                }
                 counters.forwarded += 1
                 rewrite.sent.sent(timestamp: packet.timestamp &+ rewrite.timestampOffset, payloadBytes: packet.payloadRange.count, nowMillis: now)
                 if video { viewer.layers.sentBytes &+= UInt64(datagram.bytes.count) }  // as the layers' bitrates count: whole packets

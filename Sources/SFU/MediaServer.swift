@@ -61,7 +61,11 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
         let handler = MediaHandler(server: self)
         let descriptor = try DatagramSender.boundSocket(host: config.host, port: config.port)
         let sender = DatagramSender(descriptor: descriptor)
-        try await loop.submit { self.sender = sender }.get()
+        try await loop.submit {
+            self.sender = sender
+            // a fan-out leaves in chunks as it is produced (each viewer's copy once encrypted)
+            self.router.emit = { [unowned self] datagrams in self.transmit(datagrams) }
+        }.get()
         let channel = try await DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelOption(ChannelOptions.socketOption(.so_sndbuf), value: 4 << 20)
@@ -280,19 +284,16 @@ final class MediaHandler: ChannelInboundHandler, @unchecked Sendable {
 
     init(server: MediaServer) { self.server = server }
 
-    /// What this read burst produced so far, sent at its end.
-    private var pending: [MediaRouter.Datagram] = []
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let bytes = Array(envelope.data.readableBytesView)
         let micros = MediaServer.nowMicros()
-        pending += server.router.receive(bytes, from: envelope.remoteAddress, now: micros / 1000, arrivalMicros: micros)
+        // sent at once, after whatever the router emitted while making them (a fan-out leaves
+        // 64 copies at a time), so every viewer's packets leave in the order they were made
+        server.transmit(server.router.receive(bytes, from: envelope.remoteAddress, now: micros / 1000, arrivalMicros: micros))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        server.transmit(pending)  // sendmmsg for everything this read burst produced
-        pending.removeAll(keepingCapacity: true)
         server.flushActions()
     }
 
