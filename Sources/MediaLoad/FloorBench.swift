@@ -68,24 +68,32 @@ public enum FloorBench {
     }
 
     /// CPU time of one `srtp_protect` of a `payloadBytes` RTP packet (with the copy of the
-    /// packet into the buffer it is encrypted in, as the SFU copies), microseconds.
-    public static func srtpProtect(profile: SRTPProfile = .aeadAes128Gcm, packets: Int = 20_000, payloadBytes: Int = 1_000) throws(LoadError) -> Double {
-        let session: SRTPSession
+    /// packet into the buffer it is encrypted in, as the SFU copies), microseconds. With
+    /// `sessions` > 1 each packet is encrypted once per session in turn, as a fan-out encrypts
+    /// each viewer's copy with that viewer's keys (so caches see what they see in a server).
+    public static func srtpProtect(profile: SRTPProfile = .aeadAes128Gcm, sessions count: Int = 1, packets: Int = 20_000,
+                                   payloadBytes: Int = 1_000) throws(LoadError) -> Double {
+        var sessions: [SRTPSession] = []
         do {
-            session = try SRTPSession(profile: profile, key: [UInt8](repeating: 7, count: profile.keyLength),
-                                      salt: [UInt8](repeating: 9, count: profile.saltLength), direction: .outbound)
+            for index in 0..<max(1, count) {
+                sessions.append(try SRTPSession(profile: profile, key: (0..<profile.keyLength).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) },
+                                                salt: (0..<profile.saltLength).map { UInt8(truncatingIfNeeded: $0 &+ index) }, direction: .outbound))
+            }
         } catch { throw LoadError("SRTP: \(error)") }
         var source = VP8Source(ssrc: 0xABCD, payloadBytes: payloadBytes)
-        let plain = (0..<packets).map { _ in source.next(sendNanos: 0) }  // new sequence numbers: libsrtp refuses reuse
+        let rounds = max(1, packets / sessions.count)
+        let plain = (0..<rounds).map { _ in source.next(sendNanos: 0) }  // new sequence numbers: libsrtp refuses reuse
         let capacity = 12 + payloadBytes + 64
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
         let start = threadCPUNanos()
         for packet in plain {
-            packet.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            do { _ = try session.protect(rtp: buffer, length: packet.count, capacity: capacity) } catch { throw LoadError("protect: \(error)") }
+            for session in sessions {
+                packet.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                do { _ = try session.protect(rtp: buffer, length: packet.count, capacity: capacity) } catch { throw LoadError("protect: \(error)") }
+            }
         }
-        return Double(threadCPUNanos() - start) / 1_000 / Double(packets)
+        return Double(threadCPUNanos() - start) / 1_000 / Double(plain.count * sessions.count)
     }
 
     static func threadCPUNanos() -> Int64 {

@@ -1,12 +1,13 @@
 import CMediaIO
+import Foundation
 import Glibc
 import MediaWire
 import MarqueeCore
 import Synchronization
 
-/// The load generator's media thread: one epoll loop over every peer's socket, a timerfd that
-/// paces the publisher's packets evenly (as a browser's pacer does), and the peers' ICE/DTLS
-/// timers. Viewers' received packets are counted and their latency (kernel arrival stamp minus
+/// The load generator's media threads: one epoll loop over every peer's socket and the peers'
+/// ICE/DTLS timers, and a publishing thread that paces the publisher's packets evenly (as a
+/// browser's pacer does), so a busy receiving loop never turns them into bursts. Viewers' received packets are counted and their latency (kernel arrival stamp minus
 /// the send time stamped into the packet) kept while a measuring window is open.
 public final class LoadLoop: @unchecked Sendable {
     /// What the measuring thread reads and writes, behind a lock.
@@ -24,31 +25,29 @@ public final class LoadLoop: @unchecked Sendable {
         var windowReceived = 0
         var latencies: [Int32] = []
         var keyFrameRequests = 0
+        /// Set on a PLI or FIR by the loop, taken by the publishing thread.
+        var keyFrameWanted = false
         var sendFailures = 0
     }
 
     private let shared = Mutex(Shared())
     private let epoll: Int32
     private let wake: Int32
-    private let timer: Int32
+    private var publishing: Thread?
     private var peers: [Int: LoadPeer] = [:]
-    private var publisher: LoadPeer?
-    private var source: VP8Source
+    private let source: VP8Source
     private var lastKeyFrameAt: Int64 = 0
     private var lastTick: Int64 = 0
     private var thread: pthread_t?
 
     private static let wakeTag: UInt64 = .max
-    private static let timerTag: UInt64 = .max - 1
 
     init(source: VP8Source) throws(LoadError) {
         self.source = source
         epoll = mq_epoll_create()
         wake = mq_eventfd()
-        timer = mq_timerfd(Int64(1_000_000_000 / source.packetsPerSecond))
-        guard epoll >= 0, wake >= 0, timer >= 0 else { throw LoadError("epoll/eventfd/timerfd: errno \(errno)") }
+        guard epoll >= 0, wake >= 0 else { throw LoadError("epoll/eventfd: errno \(errno)") }
         Self.watch(epoll, wake, tag: Self.wakeTag)
-        Self.watch(epoll, timer, tag: Self.timerTag)
     }
 
     private static func watch(_ epoll: Int32, _ fd: Int32, tag: UInt64) {
@@ -74,7 +73,8 @@ public final class LoadLoop: @unchecked Sendable {
         if let thread { pthread_join(thread, nil) }
         thread = nil
         for peer in peers.values { peer.socket.close() }
-        close(epoll); close(wake); close(timer)
+        while publishing.map({ !$0.isFinished }) ?? false { usleep(1_000) }
+        close(epoll); close(wake)
     }
 
     /// Hands a configured peer to the loop thread.
@@ -102,11 +102,6 @@ public final class LoadLoop: @unchecked Sendable {
                     var value: UInt64 = 0
                     _ = Glibc.read(wake, &value, 8)
                     adopt(now: now)
-                } else if tag == Self.timerTag {
-                    var expirations: UInt64 = 0
-                    _ = Glibc.read(timer, &expirations, 8)
-                    // a late loop sends what it owes, but never a burst of more than 4
-                    for _ in 0..<min(expirations, 4) { sendMedia() }
                 } else if let peer = peers[Int(tag)] {
                     drain(peer, batch, now: now)
                 }
@@ -128,7 +123,6 @@ public final class LoadLoop: @unchecked Sendable {
         }
         for peer in adopted {
             peers[peer.index] = peer
-            if peer.kind == .publisher { publisher = peer }
             Self.watch(epoll, peer.socket.fd, tag: UInt64(peer.index))
             peer.tick(now: now)
         }
@@ -149,17 +143,34 @@ public final class LoadLoop: @unchecked Sendable {
         }
     }
 
-    private func sendMedia() {
-        guard let publisher, let srtp = publisher.srtpOut else { return }
-        var packet = source.next(sendNanos: LoadClock.realtimeNanos())
-        do { try srtp.protect(rtp: &packet) } catch { return }
-        let failuresBefore = publisher.sendFailures
-        publisher.send(packet)
-        let counter = source.counter
-        shared.withLock {
-            $0.sentPackets = counter
-            if publisher.sendFailures != failuresBefore { $0.sendFailures += 1 }
+    /// Starts the publishing thread once the publisher is connected (its SRTP keys were set
+    /// on the loop thread before `publisherConnected`, which the lock hands over). Packets go
+    /// out at the source's rate, each stamped just before its send.
+    func startPublishing(_ publisher: LoadPeer) {
+        guard shared.withLock({ $0.publisherConnected }), let srtp = publisher.srtpOut else { return }
+        let interval = Int64(1_000_000_000 / source.packetsPerSecond)
+        let template = self.source
+        let thread = Thread { [self] in
+            ThreadName.set("marquee-load-tx")
+            var source = template
+            var next = LoadClock.monotonicNanos()
+            while !shared.withLock({ $0.stop }) {
+                if shared.withLock({ let wanted = $0.keyFrameWanted; $0.keyFrameWanted = false; return wanted }) { source.keyFrameRequested = true }
+                var packet = source.next(sendNanos: LoadClock.realtimeNanos())
+                guard (try? srtp.protect(rtp: &packet)) != nil else { continue }
+                let ok = publisher.socket.send(packet, to: publisher.remoteSocketAddress)
+                let counter = source.counter
+                shared.withLock {
+                    $0.sentPackets = counter
+                    if !ok { $0.sendFailures += 1 }
+                }
+                next += interval
+                var until = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
+                clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nil)
+            }
         }
+        publishing = thread
+        thread.start()
     }
 
     private func publisherRTCP(_ packet: [UInt8], now: Int64) {
@@ -170,8 +181,7 @@ public final class LoadLoop: @unchecked Sendable {
                 // one key frame per 300 ms at most, as encoders rate-limit them
                 if now - lastKeyFrameAt > 300_000_000 {
                     lastKeyFrameAt = now
-                    source.keyFrameRequested = true
-                    shared.withLock { $0.keyFrameRequests += 1 }
+                    shared.withLock { $0.keyFrameRequests += 1; $0.keyFrameWanted = true }
                 }
             default: continue
             }

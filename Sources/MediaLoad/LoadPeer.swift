@@ -48,6 +48,8 @@ final class LoadPeer: @unchecked Sendable {  // built on the signaling thread, t
     let localPassword: String
     private(set) var remote: RemoteTransport?
     private var remoteAddress = sockaddr_in()
+    /// Where packets to the server go (set by `configure`, before the peer is shared).
+    var remoteSocketAddress: sockaddr_in { remoteAddress }
     /// Controlling agents send checks with USE-CANDIDATE (toward an ICE-lite server, or as the
     /// offerer toward a full one); controlled ones answer and wait to be nominated.
     private var controlling = true

@@ -87,6 +87,7 @@ public enum MediaBench {
         try server.publish(publisher, ssrc: source.ssrc, fingerprint: fingerprint)
         loop.add(publisher)
         try wait(seconds: 15, "the publisher to connect to \(server.label)", loop) { $0.publisherConnected }
+        loop.startPublishing(publisher)
         progress("\(server.label): publisher connected")
 
         var rows: [Row] = []
