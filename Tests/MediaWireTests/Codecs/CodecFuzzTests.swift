@@ -10,7 +10,7 @@ struct CodecFuzzTests {
             let seeds: [[UInt8]] = [
                 Array(CapturedPackets.vp8Keyframe[24..<64]), Array(CapturedPackets.vp8DeltaFrame[24...]),
                 [0xB0, 0xF0, 100, 7, 0b1011_0001, 0x10], [0x90, 0xE0, 0x81, 0x02, 0x03, 0x40, 0x00], [0x10, 0x00],
-            ]
+            ] + [ChromiumSimulcastCaptures.lowLayer[0], ChromiumSimulcastCaptures.midLayer[1]].compactMap { try? Array(RTPPacket(parsing: $0).payload) }
             for _ in 0..<Fuzz.iterations {
                 var bytes = Fuzz.input(&rng, seeds: seeds, firstBytes: 0...255, maxRandomLength: 12)
                 _ = VP8PayloadDescriptor.isKeyframeStart(payload: bytes)
