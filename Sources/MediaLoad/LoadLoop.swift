@@ -27,6 +27,8 @@ public final class LoadLoop: @unchecked Sendable {
         var keyFrameRequests = 0
         /// Set on a PLI or FIR by the loop, taken by the publishing thread.
         var keyFrameWanted = false
+        /// How late the publishing thread woke for a packet, at most, since the window opened.
+        var publisherLateMaxNanos: Int64 = 0
         var sendFailures = 0
     }
 
@@ -165,6 +167,14 @@ public final class LoadLoop: @unchecked Sendable {
                     if !ok { $0.sendFailures += 1 }
                 }
                 next += interval
+                // a thread woken late sends on from now, as a camera drops frames, rather than
+                // bursting what it owes (a burst would be queued in the server and measured as its
+                // latency); how late it was is reported beside the figures
+                let late = LoadClock.monotonicNanos() - next
+                if late > 0 {
+                    shared.withLock { $0.publisherLateMaxNanos = max($0.publisherLateMaxNanos, late) }
+                    if late > 2 * interval { next = LoadClock.monotonicNanos() }
+                }
                 var until = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
                 clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nil)
             }

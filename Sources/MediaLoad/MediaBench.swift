@@ -50,6 +50,9 @@ public enum MediaBench {
         public var latencyMax: Double
         public var keyFrameRequests: Int
         public var serverRSSKiB: Int
+        /// The most the load generator's publishing thread woke late (its packets are then
+        /// not evenly paced: a sign the box, not the server, was busy).
+        public var publisherLateMaxMillis: Double
 
         public var microsPerPacket: Double { received == 0 ? .nan : Double(serverCPUNanos) / 1_000 / Double(received) }
         public var lossPercent: Double { expected == 0 ? .nan : 100 * Double(expected - received) / Double(expected) }
@@ -113,6 +116,7 @@ public enum MediaBench {
     private static func window(_ server: any ForwardingServer, viewers: Int, seconds: Double, _ loop: LoadLoop) throws(LoadError) -> Row {
         let (from, keyFrames0) = loop.read { shared -> (UInt32, Int) in
             shared.window = (shared.sentPackets, nil)
+            shared.publisherLateMaxNanos = 0
             shared.windowReceived = 0
             shared.latencies.removeAll(keepingCapacity: true)
             return (shared.sentPackets, shared.keyFrameRequests)
@@ -127,9 +131,9 @@ public enum MediaBench {
         let split1 = ProcessCPU.userSystemNanos(pid: server.pid)
         let cpu1 = ProcessCPU.nanos(pid: server.pid), harness1 = ProcessCPU.selfNanos(), end = LoadClock.monotonicNanos()
         usleep(500_000)  // packets still in flight
-        let (received, latencies, keyFrames1, failures) = loop.read { shared in
+        let (received, latencies, keyFrames1, failures, late) = loop.read { shared in
             defer { shared.window = nil }
-            return (shared.windowReceived, shared.latencies, shared.keyFrameRequests, shared.failures.count)
+            return (shared.windowReceived, shared.latencies, shared.keyFrameRequests, shared.failures.count, shared.publisherLateMaxNanos)
         }
         guard failures == 0 else { throw LoadError("\(failures) peers failed during the window") }
         let sorted = latencies.sorted()
@@ -141,7 +145,8 @@ public enum MediaBench {
                    serverCPUNanos: cpu1 - cpu0, serverUserNanos: split1.user - split0.user, serverSystemNanos: split1.system - split0.system,
                    harnessCPUNanos: harness1 - harness0,
                    latencyP50: percentile(0.5), latencyP99: percentile(0.99), latencyMax: sorted.last.map { Double($0) / 1_000_000 } ?? .nan,
-                   keyFrameRequests: keyFrames1 - keyFrames0, serverRSSKiB: ProcessCPU.rssKiB(pid: server.pid))
+                   keyFrameRequests: keyFrames1 - keyFrames0, serverRSSKiB: ProcessCPU.rssKiB(pid: server.pid),
+                   publisherLateMaxMillis: Double(late) / 1e6)
     }
 
     private static func wait(seconds: Double, _ what: String, _ loop: LoadLoop, until: (inout LoadLoop.Shared) -> Bool) throws(LoadError) {
@@ -163,13 +168,13 @@ public enum MediaBench {
 
     /// A Markdown table of rows.
     public static func format(_ rows: [Row]) -> String {
-        var lines = ["| server | viewers | forwarded pkt/s | server CPU | **µs per forwarded packet** | of which user / kernel | loss | latency p50 | **p99** | max | harness CPU | server RSS |",
-                     "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        var lines = ["| server | viewers | forwarded pkt/s | server CPU | **µs per forwarded packet** | of which user / kernel | loss | latency p50 | **p99** | max | harness CPU | publisher late (max) | server RSS |",
+                     "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for row in rows {
             func perPacket(_ nanos: Int64) -> Double { row.received == 0 ? .nan : Double(nanos) / 1_000 / Double(row.received) }
             let cpu = Double(row.serverCPUNanos) / 1e9 / row.seconds * 100
             let harness = Double(row.harnessCPUNanos) / 1e9 / row.seconds * 100
-            lines.append("| \(row.server) | \(row.viewers) | \(Int(row.packetsPerSecond.rounded())) | \(fixed(cpu, 1)) % | **\(fixed(row.microsPerPacket, 2))** | \(fixed(perPacket(row.serverUserNanos), 1)) / \(fixed(perPacket(row.serverSystemNanos), 1)) | \(fixed(row.lossPercent, 3)) % | \(fixed(row.latencyP50, 2)) ms | **\(fixed(row.latencyP99, 2)) ms** | \(fixed(row.latencyMax, 1)) ms | \(fixed(harness, 1)) % | \(row.serverRSSKiB / 1024) MiB |")
+            lines.append("| \(row.server) | \(row.viewers) | \(Int(row.packetsPerSecond.rounded())) | \(fixed(cpu, 1)) % | **\(fixed(row.microsPerPacket, 2))** | \(fixed(perPacket(row.serverUserNanos), 1)) / \(fixed(perPacket(row.serverSystemNanos), 1)) | \(fixed(row.lossPercent, 3)) % | \(fixed(row.latencyP50, 2)) ms | **\(fixed(row.latencyP99, 2)) ms** | \(fixed(row.latencyMax, 1)) ms | \(fixed(harness, 1)) % | \(fixed(row.publisherLateMaxMillis, 1)) ms | \(row.serverRSSKiB / 1024) MiB |")
         }
         return lines.joined(separator: "\n")
     }
