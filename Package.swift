@@ -94,7 +94,7 @@ let package = Package(
                         .embedInCode("Pages/common.js"), .embedInCode("Pages/marquee.css"), .embedInCode("Pages/overlay.html")],
             swiftSettings: settings
         ),
-        // Linux socket calls behind _GNU_SOURCE (sendmmsg, recvmmsg, epoll, timerfd) for the SFU and the load generator.
+        // Linux socket calls behind _GNU_SOURCE (sendmmsg, recvmmsg, epoll, eventfd) for the SFU and the load generator.
         .target(name: "CMediaIO"),
         // The SFU: one UDP socket, ICE-lite, DTLS-SRTP, forwarding; WHIP/WHEP sessions; obeys the log.
         .target(

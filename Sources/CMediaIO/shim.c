@@ -5,7 +5,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <errno.h>
 #include <time.h>
 
@@ -28,17 +27,6 @@ int mq_epoll_wait(int epoll, uint64_t *tags, int max, int timeout_ms) {
 }
 
 int mq_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
-
-int mq_timerfd(int64_t interval_ns) {
-    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (fd < 0) return fd;
-    struct itimerspec spec;
-    spec.it_interval.tv_sec = interval_ns / 1000000000;
-    spec.it_interval.tv_nsec = interval_ns % 1000000000;
-    spec.it_value = spec.it_interval;
-    if (timerfd_settime(fd, 0, &spec, NULL) != 0) return -1;
-    return fd;
-}
 
 int mq_enable_timestamps(int fd) {
     int one = 1;

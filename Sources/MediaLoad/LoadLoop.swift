@@ -7,8 +7,9 @@ import Synchronization
 
 /// The load generator's media threads: one epoll loop over every peer's socket and the peers'
 /// ICE/DTLS timers, and a publishing thread that paces the publisher's packets evenly (as a
-/// browser's pacer does), so a busy receiving loop never turns them into bursts. Viewers' received packets are counted and their latency (kernel arrival stamp minus
-/// the send time stamped into the packet) kept while a measuring window is open.
+/// browser's pacer does), so a busy receiving loop never turns them into bursts. Viewers'
+/// received packets are counted, and their latency (kernel arrival stamp minus the send time
+/// stamped into the packet) kept, while a measuring window is open.
 public final class LoadLoop: @unchecked Sendable {
     /// What the measuring thread reads and writes, behind a lock.
     struct Shared {

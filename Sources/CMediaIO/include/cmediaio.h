@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 /* Linux calls that Swift's Glibc module does not import (they sit behind _GNU_SOURCE): sendmmsg
-   for the SFU's fan-out, and for the load generator epoll, eventfd, timerfd and recvmmsg with
+   for the SFU's fan-out, and for the load generator epoll, eventfd and recvmmsg with
    kernel receive stamps. Only plain integers and pointers cross this boundary, so no system
    struct is imported twice. */
 
@@ -12,8 +12,6 @@ int mq_epoll_add(int epoll, int fd, uint64_t tag);
 /* Waits up to timeout_ms; writes the tags of ready descriptors; returns their count or -1. */
 int mq_epoll_wait(int epoll, uint64_t *tags, int max, int timeout_ms);
 int mq_eventfd(void);
-/* A nonblocking periodic CLOCK_MONOTONIC timer. */
-int mq_timerfd(int64_t interval_ns);
 /* SO_TIMESTAMPNS on a socket. */
 int mq_enable_timestamps(int fd);
 /* Up to `slots` datagrams into buffers[i * slot_size]; for each: its length, its kernel arrival
