@@ -22,8 +22,13 @@ public enum ThreadStats {
     public struct Thread: Sendable {
         public var name: String
         public var nice: Int
-        /// User plus system CPU time, in clock ticks (`sysconf(_SC_CLK_TCK)` a second).
-        public var cpuTicks: Int
+        /// User and system CPU time, in clock ticks (`sysconf(_SC_CLK_TCK)` a second).
+        public var userTicks: Int
+        public var systemTicks: Int
+        /// User plus system CPU time, in clock ticks.
+        public var cpuTicks: Int { userTicks + systemTicks }
+        /// CPU time in nanoseconds, exact (`schedstat`'s first field; 0 if the kernel has none).
+        public var cpuNanos: Int64
     }
 
     /// Every thread of `pid` ("self" for this process). Threads that end meanwhile are skipped.
@@ -40,7 +45,8 @@ public enum ThreadStats {
             // After "(comm)": field 3 (state) is index 0; utime 14, stime 15, nice 19.
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 16, let user = Int(fields[11]), let system = Int(fields[12]), let nice = Int(fields[16]) else { continue }
-            result.append(Thread(name: String(comm.prefix { $0 != "\n" }), nice: nice, cpuTicks: user + system))
+            let nanos = file("/proc/\(pid)/task/\(tid)/schedstat").flatMap { Int64($0.prefix { $0 != " " }) } ?? 0
+            result.append(Thread(name: String(comm.prefix { $0 != "\n" }), nice: nice, userTicks: user, systemTicks: system, cpuNanos: nanos))
         }
         return result
         #else

@@ -54,7 +54,7 @@ public enum FloorBench {
         let interval = 1_000_000_000 / Int64(packetsPerSecond)
         let fanOuts = Int(seconds * Double(packetsPerSecond))
         var sent = 0
-        let cpu0 = threadCPUNanos()
+        let cpu0 = LoadClock.threadCPUNanos()
         var next = LoadClock.monotonicNanos()
         for _ in 0..<fanOuts {
             sent += max(0, Int(mq_send_batch(sender.fd, data, offsets, lengths, addresses, 32, addressLengths, Int32(count))))
@@ -62,7 +62,7 @@ public enum FloorBench {
             let wait = next - LoadClock.monotonicNanos()
             if wait > 0 { usleep(UInt32(wait / 1_000)) }
         }
-        let cpu = threadCPUNanos() - cpu0
+        let cpu = LoadClock.threadCPUNanos() - cpu0
         guard sent > 0 else { throw LoadError("sendmmsg sent nothing") }
         return Double(cpu) / 1_000 / Double(sent)
     }
@@ -86,19 +86,13 @@ public enum FloorBench {
         let capacity = 12 + payloadBytes + 64
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
-        let start = threadCPUNanos()
+        let start = LoadClock.threadCPUNanos()
         for packet in plain {
             for session in sessions {
                 packet.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
                 do { _ = try session.protect(rtp: buffer, length: packet.count, capacity: capacity) } catch { throw LoadError("protect: \(error)") }
             }
         }
-        return Double(threadCPUNanos() - start) / 1_000 / Double(plain.count * sessions.count)
-    }
-
-    static func threadCPUNanos() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        return Double(LoadClock.threadCPUNanos() - start) / 1_000 / Double(plain.count * sessions.count)
     }
 }

@@ -86,11 +86,13 @@ final class ReceiveBatch {
     }
 }
 
-/// Clocks of the harness: CLOCK_REALTIME for latency (the kernel's receive stamps use it) and
-/// CLOCK_MONOTONIC for timers.
+/// Clocks of the harness: CLOCK_REALTIME for latency (the kernel's receive stamps use it),
+/// CLOCK_MONOTONIC for timers, and this thread's or process's CPU time.
 public enum LoadClock {
     public static func realtimeNanos() -> Int64 { nanos(CLOCK_REALTIME) }
     public static func monotonicNanos() -> Int64 { nanos(CLOCK_MONOTONIC) }
+    static func threadCPUNanos() -> Int64 { nanos(CLOCK_THREAD_CPUTIME_ID) }
+    static func processCPUNanos() -> Int64 { nanos(CLOCK_PROCESS_CPUTIME_ID) }
     private static func nanos(_ clock: clockid_t) -> Int64 {
         var now = timespec()
         clock_gettime(clock, &now)

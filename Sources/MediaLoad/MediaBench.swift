@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MarqueeCore
 import MediaCrypto
 
 /// `marquee bench media`: one publisher sending ~1.2 Mbit/s of VP8 to N lightweight viewers
@@ -122,14 +123,14 @@ public enum MediaBench {
             return (shared.sentPackets, shared.keyFrameRequests)
         }
         let split0 = ProcessCPU.userSystemNanos(pid: server.pid)
-        let cpu0 = ProcessCPU.nanos(pid: server.pid), harness0 = ProcessCPU.selfNanos(), start = LoadClock.monotonicNanos()
+        let cpu0 = ProcessCPU.nanos(pid: server.pid), harness0 = LoadClock.processCPUNanos(), start = LoadClock.monotonicNanos()
         usleep(UInt32(seconds * 1_000_000))
         let to = loop.read { shared -> UInt32 in
             shared.window?.to = shared.sentPackets
             return shared.sentPackets
         }
         let split1 = ProcessCPU.userSystemNanos(pid: server.pid)
-        let cpu1 = ProcessCPU.nanos(pid: server.pid), harness1 = ProcessCPU.selfNanos(), end = LoadClock.monotonicNanos()
+        let cpu1 = ProcessCPU.nanos(pid: server.pid), harness1 = LoadClock.processCPUNanos(), end = LoadClock.monotonicNanos()
         usleep(500_000)  // packets still in flight
         let (received, latencies, keyFrames1, failures, late) = loop.read { shared in
             defer { shared.window = nil }
@@ -184,31 +185,18 @@ public enum MediaBench {
     }
 }
 
-/// CPU time of a process (every thread, from /proc/PID/task/*/schedstat, nanoseconds) and of this one.
+/// CPU time of a server process (every thread, through ``ThreadStats``) and its memory.
 enum ProcessCPU {
+    /// Exact CPU time of all of `pid`'s threads (schedstat), nanoseconds.
     static func nanos(pid: Int32) -> Int64 {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.reduce(0) { sum, task in
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/schedstat", encoding: .utf8),
-                  let first = text.split(separator: " ").first, let value = Int64(first) else { return sum }
-            return sum + value
-        }
+        ThreadStats.read(pid: String(pid)).reduce(0) { $0 + $1.cpuNanos }
     }
 
-    /// utime and stime of /proc/PID/stat (fields 14 and 15, after the parenthesized name).
+    /// The same split into user and kernel time (10 ms ticks).
     static func userSystemNanos(pid: Int32) -> (user: Int64, system: Int64) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return (0, 0) }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return (0, 0) }
-        let tick = 1_000_000_000 / Int64(max(1, sysconf(Int32(_SC_CLK_TCK))))
-        return (user * tick, system * tick)
-    }
-
-    static func selfNanos() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        let threads = ThreadStats.read(pid: String(pid))
+        let tick = 1e9 / ThreadStats.ticksPerSecond
+        return (Int64(Double(threads.reduce(0) { $0 + $1.userTicks }) * tick), Int64(Double(threads.reduce(0) { $0 + $1.systemTicks }) * tick))
     }
 
     static func rssKiB(pid: Int32) -> Int {

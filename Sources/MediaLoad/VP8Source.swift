@@ -1,3 +1,5 @@
+import MediaWire
+
 /// A synthetic VP8 stream as a camera encoder would packetize it (RFC 7741): `packetsPerFrame`
 /// packets of `payloadBytes` per frame at `framesPerSecond`, a payload descriptor with a 15-bit
 /// PictureID, a VP8 frame header in each frame's first packet (a key frame on request), and the
@@ -43,9 +45,9 @@ struct VP8Source {
         packet.reserveCapacity(12 + payloadBytes + 16)
         packet.append(0x80)
         packet.append((last ? 0x80 : 0) | payloadType)
-        packet.appendBE(sequence)
-        packet.appendBE(timestamp)
-        packet.appendBE(ssrc)
+        packet.appendBigEndian(sequence)
+        packet.appendBigEndian(timestamp)
+        packet.appendBigEndian(ssrc)
         // descriptor: X, S on a frame's first packet, PartID 0; I with a 15-bit PictureID
         packet.append(packetInFrame == 0 ? 0x90 : 0x80)
         packet.append(0x80)
@@ -58,9 +60,9 @@ struct VP8Source {
         }
         let fill = 12 + payloadBytes - Self.stampSize - packet.count
         packet += repeatElement(UInt8(truncatingIfNeeded: counter), count: max(0, fill))
-        packet.appendBE(Self.magic)
-        packet.appendBE(counter)
-        packet.appendBE(UInt64(bitPattern: sendNanos))
+        packet.appendBigEndian(Self.magic)
+        packet.appendBigEndian(counter)
+        packet.appendBigEndian(UInt64(bitPattern: sendNanos))
         counter &+= 1
         sequence &+= 1
         packetInFrame += 1
@@ -76,16 +78,7 @@ struct VP8Source {
     static func stamp(_ packet: UnsafeRawBufferPointer) -> (counter: UInt32, sendNanos: Int64)? {
         guard packet.count >= 12 + stampSize else { return nil }
         let at = packet.count - stampSize
-        func be32(_ offset: Int) -> UInt32 {
-            UInt32(packet[offset]) << 24 | UInt32(packet[offset + 1]) << 16 | UInt32(packet[offset + 2]) << 8 | UInt32(packet[offset + 3])
-        }
-        guard be32(at) == magic else { return nil }
-        return (be32(at + 4), Int64(bitPattern: UInt64(be32(at + 8)) << 32 | UInt64(be32(at + 12))))
+        guard MediaWireBytes.uint32(packet, at) == magic else { return nil }
+        return (MediaWireBytes.uint32(packet, at + 4), Int64(bitPattern: MediaWireBytes.uint64(packet, at + 8)))
     }
-}
-
-extension Array where Element == UInt8 {
-    mutating func appendBE(_ value: UInt16) { append(UInt8(value >> 8)); append(UInt8(value & 0xFF)) }
-    mutating func appendBE(_ value: UInt32) { for shift in stride(from: 24, through: 0, by: -8) { append(UInt8((value >> UInt32(shift)) & 0xFF)) } }
-    mutating func appendBE(_ value: UInt64) { appendBE(UInt32(value >> 32)); appendBE(UInt32(value & 0xFFFF_FFFF)) }
 }

@@ -42,6 +42,13 @@ struct MediaInteropTests {
         return python
     }
 
+    /// Checks that `python` has playwright and Debian's chromium is installed (the browser tests' needs).
+    static func requireChromium(_ python: String, _ scratch: String) async throws {
+        let probe = try await runProgram(python, ["-c", "import playwright"], scratch: scratch)
+        try #require(probe.status == 0, "\(python) lacks playwright (make python-deps installs it): \(probe.stderr)")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
+    }
+
     @Test("an aiortc publisher (VP8 + Opus) over WHIP and an aiortc viewer over WHEP: frames decode, the log tells the story")
     func publishAndWatch() async throws {
         try await Self.publishAndWatch(codec: "vp8")
@@ -219,9 +226,7 @@ struct BrowserPagesTests {
         defer { directory.remove() }
         let dataDir = try directory.directory("data")
         let python = SchemaTests.python()
-        let probe = try await runProgram(python, ["-c", "import playwright"], scratch: directory.path)
-        try #require(probe.status == 0, "\(python) lacks playwright (make python-deps installs it): \(probe.stderr)")
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
+        try await MediaInteropTests.requireChromium(python, directory.path)
         try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, parts in
             let (carol, _) = try await api.carolAndVictor(admin: admin)
             let port = try #require(api.port)
@@ -284,7 +289,7 @@ struct H264ToBrowserTests {
         defer { directory.remove() }
         let dataDir = try directory.directory("data")
         let python = try await MediaInteropTests.requireAiortc(directory.path)
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
+        try await MediaInteropTests.requireChromium(python, directory.path)
         try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, _ in
             let (carol, _) = try await api.carolAndVictor(admin: admin)
             let publisher = try await MediaInteropTests.goLive(api, python: python, ownerToken: carol.token, seconds: 40, codec: "h264",
@@ -317,9 +322,7 @@ struct SimulcastPerViewerTests {
         defer { directory.remove() }
         let dataDir = try directory.directory("data")
         let python = try await MediaInteropTests.requireAiortc(directory.path)
-        let probe = try await runProgram(python, ["-c", "import playwright"], scratch: directory.path)
-        try #require(probe.status == 0, "\(python) lacks playwright (make python-deps installs it): \(probe.stderr)")
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "Debian's chromium is not installed (make test-deps installs it)")
+        try await MediaInteropTests.requireChromium(python, directory.path)
         try await LiveServer.runParts(config: LiveServer.config(dataDir: dataDir), clock: SystemWallClock()) { api, admin, parts in
             let (carol, _) = try await api.carolAndVictor(admin: admin)
             let port = try #require(api.port)

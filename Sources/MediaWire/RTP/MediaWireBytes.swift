@@ -1,8 +1,8 @@
 // Big-endian reads and writes shared by the STUN, RTP, RTCP and codec parsers.
 // Callers check bounds first; these helpers only do the byte order.
 
-/// Network-byte-order load and store helpers (internal to MediaWire).
-enum MediaWireBytes {
+/// Network-byte-order load and store helpers.
+public enum MediaWireBytes {
     @inline(__always)
     static func uint16(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt16 {
         UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
@@ -14,13 +14,13 @@ enum MediaWireBytes {
     }
 
     @inline(__always)
-    static func uint32(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
+    public static func uint32(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
         UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16
             | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
     }
 
     @inline(__always)
-    static func uint64(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {
+    public static func uint64(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt64 {
         UInt64(uint32(bytes, offset)) << 32 | UInt64(uint32(bytes, offset + 4))
     }
 
@@ -41,13 +41,13 @@ enum MediaWireBytes {
 
 extension Array where Element == UInt8 {
     @inline(__always)
-    mutating func appendBigEndian(_ value: UInt16) {
+    public mutating func appendBigEndian(_ value: UInt16) {
         append(UInt8(truncatingIfNeeded: value >> 8))
         append(UInt8(truncatingIfNeeded: value))
     }
 
     @inline(__always)
-    mutating func appendBigEndian(_ value: UInt32) {
+    public mutating func appendBigEndian(_ value: UInt32) {
         append(UInt8(truncatingIfNeeded: value >> 24))
         append(UInt8(truncatingIfNeeded: value >> 16))
         append(UInt8(truncatingIfNeeded: value >> 8))
@@ -55,7 +55,7 @@ extension Array where Element == UInt8 {
     }
 
     @inline(__always)
-    mutating func appendBigEndian(_ value: UInt64) {
+    public mutating func appendBigEndian(_ value: UInt64) {
         appendBigEndian(UInt32(truncatingIfNeeded: value >> 32))
         appendBigEndian(UInt32(truncatingIfNeeded: value))
     }
