@@ -7,6 +7,12 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <time.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int mq_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
@@ -101,4 +107,79 @@ int mq_send_batch(int fd, const uint8_t *data, const int *offsets, const int *le
         }
     }
     return sent;
+}
+
+struct mq_fanout {
+    _Atomic uint64_t claim;      /* generation << 32 | next chunk */
+    _Atomic uint32_t total;      /* chunks in the published generation */
+    _Atomic uint32_t done;       /* chunks of it finished */
+    _Atomic uint32_t generation; /* the newest published (futex word for helpers) */
+    _Atomic uint32_t stopped;
+};
+
+static void futex_wait(_Atomic uint32_t *word, uint32_t expected) {
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *word, int count) {
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+}
+
+mq_fanout *mq_fanout_create(void) {
+    mq_fanout *fanout = calloc(1, sizeof(mq_fanout));
+    return fanout;
+}
+
+void mq_fanout_destroy(mq_fanout *fanout) { free(fanout); }
+
+uint32_t mq_fanout_publish(mq_fanout *fanout, uint32_t total) {
+    uint32_t generation = atomic_load(&fanout->generation) + 1;
+    if (generation == 0) generation = 1; /* 0 means "stopped" to helpers */
+    atomic_store(&fanout->total, total);
+    atomic_store(&fanout->done, 0);
+    atomic_store(&fanout->claim, (uint64_t)generation << 32);
+    atomic_store(&fanout->generation, generation);
+    futex_wake(&fanout->generation, INT_MAX);
+    return generation;
+}
+
+int64_t mq_fanout_claim(mq_fanout *fanout, uint32_t generation) {
+    uint64_t value = atomic_load(&fanout->claim);
+    for (;;) {
+        if ((uint32_t)(value >> 32) != generation) return -1;
+        uint32_t next = (uint32_t)value;
+        if (next >= atomic_load(&fanout->total)) return -1;
+        /* fails (and reloads) when another thread claimed first or a new generation began */
+        if (atomic_compare_exchange_weak(&fanout->claim, &value, value + 1)) return next;
+    }
+}
+
+void mq_fanout_finish(mq_fanout *fanout) {
+    uint32_t finished = atomic_fetch_add(&fanout->done, 1) + 1;
+    if (finished == atomic_load(&fanout->total)) futex_wake(&fanout->done, 1);
+}
+
+void mq_fanout_wait(mq_fanout *fanout) {
+    uint32_t total = atomic_load(&fanout->total);
+    for (;;) {
+        uint32_t done = atomic_load(&fanout->done);
+        if (done >= total) return;
+        futex_wait(&fanout->done, done);
+    }
+}
+
+uint32_t mq_fanout_next(mq_fanout *fanout, uint32_t seen) {
+    for (;;) {
+        if (atomic_load(&fanout->stopped)) return 0;
+        uint32_t generation = atomic_load(&fanout->generation);
+        if (generation != seen) return generation;
+        futex_wait(&fanout->generation, seen);
+    }
+}
+
+void mq_fanout_stop(mq_fanout *fanout) {
+    atomic_store(&fanout->stopped, 1);
+    /* a helper between its check of `stopped` and its sleep sees the word change */
+    atomic_fetch_add(&fanout->generation, 1);
+    futex_wake(&fanout->generation, INT_MAX);
 }

@@ -91,7 +91,8 @@ public enum MarqueeServer {
             let server = try MediaServer(config: MediaConfig(host: host, port: config.mediaPort, publicIPs: config.publicIPs,
                                                                  consentDisconnectMillis: config.mediaConsentDisconnectMillis,
                                                                  consentTimeoutMillis: config.mediaConsentTimeoutMillis,
-                                                                 setupTimeoutMillis: config.mediaSetupTimeoutMillis),
+                                                                 setupTimeoutMillis: config.mediaSetupTimeoutMillis,
+                                                                 fanOutThreads: config.mediaThreads),
                                          viewing: viewing, logger: logger)
             try await server.start()
             media = server

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Logging
+import SFU
 import WebhookDispatch
 import Webhooks
 
@@ -27,6 +28,9 @@ public struct ServerConfig: Sendable {
     /// `disconnected` (billing pauses), and after `mediaConsentTimeoutMillis` it is over.
     public var mediaConsentDisconnectMillis: Int64 = 10_000
     public var mediaConsentTimeoutMillis: Int64 = 30_000
+    /// `MARQUEE_MEDIA_THREADS` (1–64): threads that encrypt and send a large fan-out, the media
+    /// loop's included (default one per core, at most 4).
+    public var mediaThreads: Int = MediaConfig.defaultFanOutThreads
     /// The webhook dispatcher: `MARQUEE_WEBHOOK_ALLOW`, `MARQUEE_WEBHOOK_RETRY_SCHEDULE`,
     /// `MARQUEE_WEBHOOK_TIMEOUT_SECONDS`, `MARQUEE_WEBHOOK_DISABLE_AFTER_SECONDS`.
     public var webhooks = DispatcherConfig()
@@ -66,6 +70,10 @@ public struct ServerConfig: Sendable {
         }
         if let ips = publicIP ?? environment["MARQUEE_PUBLIC_IP"] {
             config.publicIPs = ips.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let threads = environment["MARQUEE_MEDIA_THREADS"] {
+            guard let value = Int(threads), (1...64).contains(value) else { throw Invalid(description: "MARQUEE_MEDIA_THREADS must be 1 to 64") }
+            config.mediaThreads = value
         }
         config.dataDir = dataDir ?? environment["MARQUEE_DATA_DIR"] ?? "./data"
         let (host, port) = try parseHostPort(http ?? environment["MARQUEE_HTTP"] ?? "0.0.0.0:8080")

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// How the SFU listens and when it gives up on a peer.
 public struct MediaConfig: Sendable {
     /// `--media-udp HOST:PORT` (default 0.0.0.0:8189): the one UDP socket for every session.
@@ -24,16 +26,25 @@ public struct MediaConfig: Sendable {
     /// How often publishers that negotiated transport-cc get transport-wide feedback (sooner
     /// when many packets wait); libwebrtc's receivers send it every 50–250 ms.
     public var transportFeedbackIntervalMillis: Int64
+    /// Threads that make a large fan-out's copies (encrypt and send), the media loop's included:
+    /// by default one per core, at most 4. 1 keeps everything on the loop.
+    public var fanOutThreads: Int
+    /// Fan-outs to at least this many viewers use those threads; smaller ones stay on the loop.
+    public var fanOutParallelFrom: Int
 
     public init(host: String = "0.0.0.0", port: Int = 8189, publicIPs: [String] = [], consentDisconnectMillis: Int64 = 10_000,
                 consentTimeoutMillis: Int64 = 30_000, setupTimeoutMillis: Int64 = 15_000, maxSessions: Int = 4096,
                 reportIntervalMillis: Int64 = 1000, publisherBitrateFloor: UInt64 = 2_500_000, publisherBitrateCeiling: UInt64 = 10_000_000,
-                transportFeedbackIntervalMillis: Int64 = 50) {
+                transportFeedbackIntervalMillis: Int64 = 50, fanOutThreads: Int = MediaConfig.defaultFanOutThreads,
+                fanOutParallelFrom: Int = 64) {
         self.host = host; self.port = port; self.publicIPs = publicIPs
         self.consentDisconnectMillis = consentDisconnectMillis; self.consentTimeoutMillis = consentTimeoutMillis
         self.setupTimeoutMillis = setupTimeoutMillis; self.maxSessions = maxSessions
         self.reportIntervalMillis = reportIntervalMillis
         self.publisherBitrateFloor = publisherBitrateFloor; self.publisherBitrateCeiling = publisherBitrateCeiling
         self.transportFeedbackIntervalMillis = transportFeedbackIntervalMillis
+        self.fanOutThreads = max(1, fanOutThreads); self.fanOutParallelFrom = max(1, fanOutParallelFrom)
     }
+
+    public static var defaultFanOutThreads: Int { min(4, max(1, System.coreCount)) }
 }

@@ -15,55 +15,68 @@ extension MediaRouter {
         }
     }
 
-    /// The header of one viewer's copy: its SSRC, payload type, sequence number and timestamp,
-    /// no CSRCs, and of the publisher's header extensions none (their ids are per negotiation);
-    /// with `transport`, the viewer's own transport-wide sequence number in a one-byte header
-    /// extension (RFC 8285 §4.2; draft-holmer-rmcat-transport-wide-cc-extensions-01 §2).
-    func header(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16, extra: Int,
-                transport: (extensionId: UInt8, number: UInt16)?) -> [UInt8] {
-        var copy: [UInt8] = []
-        copy.reserveCapacity(12 + 8 + plain.count - packet.payloadRange.lowerBound + extra + 16)
-        copy.append(0x80 | (plain[0] & 0x20) | (transport == nil ? 0 : 0x10))
-        copy.append((plain[1] & 0x80) | rewrite.payloadType)
-        copy.append(UInt8(sequence >> 8)); copy.append(UInt8(sequence & 0xff))
-        let timestamp = packet.timestamp &+ rewrite.timestampOffset
-        copy.append(UInt8(timestamp >> 24)); copy.append(UInt8((timestamp >> 16) & 0xff))
-        copy.append(UInt8((timestamp >> 8) & 0xff)); copy.append(UInt8(timestamp & 0xff))
-        let ssrc = rewrite.ssrc
-        copy.append(UInt8(ssrc >> 24)); copy.append(UInt8((ssrc >> 16) & 0xff)); copy.append(UInt8((ssrc >> 8) & 0xff)); copy.append(UInt8(ssrc & 0xff))
-        if let transport {
-            // 0xBEDE, one word: the element (id, length − 1 = 1), the 16-bit number, one byte of padding
-            let number = transport.number
-            copy.append(0xBE); copy.append(0xDE); copy.append(0); copy.append(1)
-            copy.append(transport.extensionId << 4 | 1); copy.append(UInt8(number >> 8)); copy.append(UInt8(number & 0xff)); copy.append(0)
-        }
-        return copy
+    /// Writes the header of one viewer's copy at the start of `out`, returning its length: the
+    /// viewer's SSRC, payload type, sequence number and timestamp, no CSRCs, and of the
+    /// publisher's header extensions none (their ids are per negotiation); with `transport`, the
+    /// viewer's own transport-wide sequence number in a one-byte header extension (RFC 8285 §4.2;
+    /// draft-holmer-rmcat-transport-wide-cc-extensions-01 §2).
+    static func writeHeader(into out: UnsafeMutableRawBufferPointer, firstByte: UInt8, secondByte: UInt8, _ rewrite: MediaSession.Outbound,
+                            sequence: UInt16, timestamp: UInt32, transport: (extensionId: UInt8, number: UInt16)?) -> Int {
+        out[0] = 0x80 | (firstByte & 0x20) | (transport == nil ? 0 : 0x10)
+        out[1] = (secondByte & 0x80) | rewrite.payloadType
+        out.storeBytes(of: sequence.bigEndian, toByteOffset: 2, as: UInt16.self)
+        out.storeBytes(of: timestamp.bigEndian, toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: rewrite.ssrc.bigEndian, toByteOffset: 8, as: UInt32.self)
+        guard let transport else { return 12 }
+        // 0xBEDE, one word: the element (id, length − 1 = 1), the 16-bit number, one byte of padding
+        out[12] = 0xBE; out[13] = 0xDE; out[14] = 0; out[15] = 1
+        out[16] = transport.extensionId << 4 | 1
+        out.storeBytes(of: transport.number.bigEndian, toByteOffset: 17, as: UInt16.self)
+        out[19] = 0
+        return 20
     }
 
-    /// One viewer's copy: the rewritten header, then the payload (and padding); encrypted with
-    /// the viewer's keys. With transport-cc, the copy takes the viewer's next transport-wide
-    /// number, remembered with its size and `micros` (the send time).
-    func rewritten(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16,
-                   to address: SocketAddress, _ srtpOut: SRTPSession, _ transport: inout TransportSendHistory?, micros: Int64) -> Datagram? {
-        var copy = header(plain, packet, rewrite, sequence: sequence, extra: 0, transport: transport.map { ($0.extensionId, $0.nextSequence) })
-        copy.append(contentsOf: plain[packet.payloadRange.lowerBound...])
-        do { try srtpOut.protect(rtp: &copy) } catch { counters.drop("srtp_protect"); return nil }
-        transport?.sent(bytes: copy.count, atMicros: micros)
-        return (copy, address)
-    }
-
-    /// A VP8 copy: as ``rewritten``, with the payload descriptor renumbered for the viewer
-    /// (PictureID, TL0PICIDX, KEYIDX continuous across layer switches).
-    func rewrittenVP8(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16,
-                      to address: SocketAddress, _ srtpOut: SRTPSession, _ vp8: inout VP8DescriptorRewriter,
-                      _ transport: inout TransportSendHistory?, micros: Int64) -> Datagram? {
-        var copy = header(plain, packet, rewrite, sequence: sequence, extra: 1, transport: transport.map { ($0.extensionId, $0.nextSequence) })
+    /// One viewer's copy of `plain` written into `slot` and encrypted there with the viewer's
+    /// keys; returns its length, or nil when it could not be encrypted (counted by the caller).
+    /// `payload` writes the payload (unchanged, or with its VP8 descriptor renumbered) and
+    /// returns its length; the padding follows as it came. With transport-cc, the copy takes the
+    /// viewer's next transport-wide number, remembered with its size and `micros` (the send time).
+    static func seal(into slot: UnsafeMutableRawBufferPointer, _ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound,
+                     sequence: UInt16, _ srtpOut: SRTPSession, _ transport: inout TransportSendHistory?, micros: Int64,
+                     payload: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) -> Int) -> Int? {
+        // room for the longest header (20 bytes, ≥ 8 more than the source's), a VP8 PictureID
+        // growing by a byte, and the SRTP tag
+        guard plain.count + 8 + 1 + srtpOut.profile.rtpOverhead <= slot.count else { return nil }
+        var length = writeHeader(into: slot, firstByte: plain[0], secondByte: plain[1], rewrite, sequence: sequence,
+                                 timestamp: packet.timestamp &+ rewrite.timestampOffset,
+                                 transport: transport.map { ($0.extensionId, $0.nextSequence) })
         plain.withUnsafeBytes { raw in
-            _ = vp8.append(payload: UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange]), to: &copy)
-            copy.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange.upperBound...]))  // padding
+            length += payload(UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange]), UnsafeMutableRawBufferPointer(rebasing: slot[length...]))
+            let padding = UnsafeRawBufferPointer(rebasing: raw[packet.payloadRange.upperBound...])
+            UnsafeMutableRawBufferPointer(rebasing: slot[length...]).copyMemory(from: padding)
+            length += padding.count
         }
-        do { try srtpOut.protect(rtp: &copy) } catch { counters.drop("srtp_protect"); return nil }
-        transport?.sent(bytes: copy.count, atMicros: micros)
+        guard let sealed = try? srtpOut.protect(rtp: slot.baseAddress!, length: length, capacity: slot.count) else { return nil }
+        transport?.sent(bytes: sealed, atMicros: micros)
+        return sealed
+    }
+
+    /// The payload copied unchanged (Opus, H.264, …): `seal`'s `payload` for them.
+    static func copyPayload(_ payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
+        out.copyMemory(from: payload)
+        return payload.count
+    }
+
+    /// A retransmission as a datagram of its own: `seal` into a fresh array.
+    private func sealed(_ plain: [UInt8], _ packet: RTPPacket, _ rewrite: MediaSession.Outbound, sequence: UInt16, to address: SocketAddress,
+                        _ srtpOut: SRTPSession, _ transport: inout TransportSendHistory?, micros: Int64,
+                        payload: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) -> Int) -> Datagram? {
+        var copy = [UInt8](repeating: 0, count: SendBuffer.slotSize)
+        let length = copy.withUnsafeMutableBytes {
+            Self.seal(into: $0, plain, packet, rewrite, sequence: sequence, srtpOut, &transport, micros: micros, payload: payload)
+        }
+        guard let length else { counters.drop("srtp_protect"); return nil }
+        copy.removeLast(copy.count - length)
         return (copy, address)
     }
 
@@ -93,13 +106,16 @@ extension MediaRouter {
                   packet.ssrc == ssrc else { counters.drop("nack_miss"); continue }
             let datagram: Datagram?
             if isVP8 && present {
-                datagram = rewrittenVP8(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.layers.vp8,
-                                        &viewer.transportHistory, micros: micros)
+                datagram = sealed(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.transportHistory, micros: micros) {
+                    viewer.layers.vp8.write(payload: $0, into: $1).length
+                }
             } else if isVP8 {
-                datagram = rewrittenVP8(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.layers.previousVP8,
-                                        &viewer.transportHistory, micros: micros)
+                datagram = sealed(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.transportHistory, micros: micros) {
+                    viewer.layers.previousVP8.write(payload: $0, into: $1).length
+                }
             } else {
-                datagram = rewritten(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.transportHistory, micros: micros)
+                datagram = sealed(plain, packet, from, sequence: lost, to: address, srtpOut, &viewer.transportHistory, micros: micros,
+                                  payload: Self.copyPayload)
             }
             if let datagram {
                 out.append(datagram)

@@ -35,11 +35,10 @@ public struct MediaCounters: Sendable {
 final class MediaRouter: @unchecked Sendable {
     typealias Datagram = (bytes: [UInt8], to: SocketAddress)
 
-    /// Where a large fan-out's copies go as they are made, `emitChunk` at a time, instead of all
-    /// in the returned array (the server sends them while the next are made; tests leave it nil
-    /// and get everything returned). Called on the media loop, in order.
-    var emit: (([Datagram]) -> Void)?
-    static let emitChunk = 64
+    /// Who makes a fan-out's copies and where they go: the server's pool sends on the media
+    /// socket (the loop's thread and helpers); without one (tests) copies are collected on the
+    /// loop's thread and returned with the rest.
+    var fanOut: FanOutPool
 
     let config: MediaConfig
     private let responder = STUNResponder(software: "marquee")
@@ -47,12 +46,16 @@ final class MediaRouter: @unchecked Sendable {
     private var byAddress: [SocketAddress: String] = [:]
     private var byUfrag: [String: String] = [:]
     private(set) var publisherOfChannel: [String: String] = [:]
-    private(set) var viewersOfChannel: [String: Set<String>] = [:]
+    /// A channel's viewers, in the order they came: the fan-out walks this array.
+    private(set) var viewersOfChannel: [String: [MediaSession]] = [:]
     private(set) var actions: [MediaAction] = []
     var counters = MediaCounters()
     static let serverSSRC: UInt32 = 0x4D51_5545  // "MQUE": our RTCP sender SSRC
 
-    init(config: MediaConfig) { self.config = config }
+    init(config: MediaConfig, fanOut: FanOutPool? = nil) {
+        self.config = config
+        self.fanOut = fanOut ?? FanOutPool(descriptor: nil, threads: 1, parallelFrom: 1)
+    }
 
     var sessionCount: Int { sessions.count }
 
@@ -72,7 +75,7 @@ final class MediaRouter: @unchecked Sendable {
         byUfrag[session.credentials.localUfrag] = session.id
         switch session.role {
         case .publisher: publisherOfChannel[session.channelId] = session.id
-        case .viewer: viewersOfChannel[session.channelId, default: []].insert(session.id)
+        case .viewer: viewersOfChannel[session.channelId, default: []].append(session)
         }
     }
 
@@ -97,7 +100,8 @@ final class MediaRouter: @unchecked Sendable {
             if publisherOfChannel[session.channelId] == id { publisherOfChannel[session.channelId] = nil }
             if tellLog { actions.append(.publisherGone(sessionId: id, streamId: session.logId, reason: streamReason)) }
         case .viewer:
-            viewersOfChannel[session.channelId]?.remove(id)
+            viewersOfChannel[session.channelId]?.removeAll { $0 === session }
+            if viewersOfChannel[session.channelId]?.isEmpty == true { viewersOfChannel[session.channelId] = nil }
             if tellLog { actions.append(.viewerGone(sessionId: id, logId: session.logId, reason: viewerReason)) }
         }
         return out
@@ -130,6 +134,7 @@ final class MediaRouter: @unchecked Sendable {
         guard let session = sessions[id] else { return }
         if let old = session.address { byAddress[old] = nil }
         session.address = address
+        session.packedAddress = PackedSocketAddress(address)
         byAddress[address] = id
     }
 
@@ -200,9 +205,8 @@ final class MediaRouter: @unchecked Sendable {
         return out
     }
 
-    /// Publisher media → every connected viewer of the channel, rewritten per viewer. Video
-    /// goes to each viewer from the layer chosen for it; a switch happens on the target layer's
-    /// keyframe, the old layer flowing until then.
+    /// Publisher media → every connected viewer of the channel, rewritten per viewer (`forward`),
+    /// on the fan-out pool's threads.
     private func rtp(_ bytes: [UInt8], _ session: MediaSession, now: Int64, micros: Int64) -> [Datagram] {
         guard session.role == .publisher, let srtpIn = session.srtpIn else { counters.drop("rtp_from_viewer"); return [] }
         var plain = bytes
@@ -227,58 +231,97 @@ final class MediaRouter: @unchecked Sendable {
         } else {
             session.cache[track.kind, default: PacketCache()].store(packet.sequenceNumber, plain)
         }
-        let isVP8 = video && track.payloadFormat == .vp8
-        // straight over the channel's set: no array is built per packet
-        for viewerId in viewersOfChannel[session.channelId] ?? [] {
-            guard let viewer = sessions[viewerId], viewer.mediaReady, !viewer.disconnected, let address = viewer.address,
-                  let srtpOut = viewer.srtpOut, var rewrite = viewer.outbound[track.kind] else { continue }
-            if rewrite.sourceSSRC != packet.ssrc {
-                if video {
-                    if viewer.layers.pending == nil && rewrite.sourceSSRC == nil {
-                        // a viewer that has had no video yet: its first layer, chosen now (once)
-                        out += chooseLayer(for: viewer, publisher: session, layers: layerList(of: session, now: now), now: now)
-                    }
-                    // the first layer starts at once (the viewer's decoder waits for a keyframe, asked
-                    // for on the choice); a switch waits for the target's keyframe
-                    guard viewer.layers.pending == packet.ssrc, keyframe || rewrite.sourceSSRC == nil else { continue }
-                    if let old = rewrite.sourceSSRC, let oldOffset = rewrite.sequenceOffset {
-                        counters.layerSwitches[(viewer.layers.pendingDirection ?? .down).rawValue, default: 0] += 1
-                        rewrite.previous = MediaSession.PreviousSource(ssrc: old, sequenceOffset: oldOffset, timestampOffset: rewrite.timestampOffset,
-                                                                       first: rewrite.sourceStart, last: rewrite.lastSent)
-                        viewer.layers.previousVP8 = viewer.layers.vp8
-                        // the new layer's clock starts where the old one's would be now
-                        let elapsed = UInt32(clamping: max(now - rewrite.sent.lastSentMillis, 1) * Int64(rewrite.clockRate) / 1000)
-                        rewrite.timestampOffset = rewrite.sent.lastTimestamp &+ max(elapsed, 1) &- packet.timestamp
-                        viewer.layers.vp8.newSource()
-                    }
-                    viewer.layers.pending = nil
-                    viewer.layers.pendingDirection = nil
-                }
-                // a new source (first packet, or another layer): keep the viewer's numbering continuous
-                let next = rewrite.sequenceOffset == nil ? UInt16.random(in: 0...UInt16.max) : rewrite.lastSent &+ 1
-                rewrite.sequenceOffset = next &- packet.sequenceNumber
-                rewrite.sourceSSRC = packet.ssrc
-                rewrite.sourceStart = next
-                rewrite.lastSent = next &- 1
+        let viewers = viewersOfChannel[session.channelId] ?? []
+        if video {
+            // a viewer that has had no video yet gets its first layer now (once), before the
+            // fan-out: choosing may ask the publisher for a keyframe, which is the loop's business
+            var layers: [LayerSelector.Layer]?
+            for viewer in viewers where viewer.awaitsFirstLayer {
+                if layers == nil { layers = layerList(of: session, now: now) }
+                out += chooseLayer(for: viewer, publisher: session, layers: layers ?? [], now: now)
             }
-            let sequence = packet.sequenceNumber &+ (rewrite.sequenceOffset ?? 0)
-            if sequence &- rewrite.lastSent < 0x8000 { rewrite.lastSent = sequence }  // the newest, not a late one
-            let datagram = isVP8 ? rewrittenVP8(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, &viewer.layers.vp8,
-                                                &viewer.transportHistory, micros: micros)
-                                 : rewritten(plain, packet, rewrite, sequence: sequence, to: address, srtpOut, &viewer.transportHistory, micros: micros)
-            if let datagram {
-                out.append(datagram)
-                if out.count >= Self.emitChunk, let emit {
-                    emit(out)
-                    out.removeAll(keepingCapacity: true)
-                }
-                counters.forwarded += 1
-                rewrite.sent.sent(timestamp: packet.timestamp &+ rewrite.timestampOffset, payloadBytes: packet.payloadRange.count, nowMillis: now)
-                if video { viewer.layers.sentBytes &+= UInt64(datagram.bytes.count) }  // as the layers' bitrates count: whole packets
-            }
-            viewer.outbound[track.kind] = rewrite
+        }
+        let copy = FanOutCopy(plain: plain, packet: packet, kind: track.kind, keyframe: keyframe,
+                              isVP8: video && track.payloadFormat == .vp8, now: now, micros: micros)
+        let fanOut = fanOut
+        fanOut.run(viewers: viewers.count) { buffer, chunk in
+            let target = fanOut.buffers[buffer]
+            let range = chunk * FanOutPool.chunkSize ..< min(viewers.count, (chunk + 1) * FanOutPool.chunkSize)
+            for index in range { Self.forward(copy, to: viewers[index], into: target) }
+            target.flush()  // before the chunk counts as done: a viewer's next copy must not overtake this one
+        }
+        return out + collectFanOut()
+    }
+
+    /// Merges what the fan-out threads counted into the counters; returns the copies collected
+    /// (when there is no socket).
+    func collectFanOut() -> [Datagram] {
+        var out: [Datagram] = []
+        for buffer in fanOut.buffers {
+            let tally = buffer.tally
+            buffer.tally = FanOutTally()
+            counters.forwarded += tally.forwarded
+            if tally.protectFailures > 0 { counters.dropped["srtp_protect", default: 0] += tally.protectFailures }
+            if tally.sendFailures > 0 { counters.dropped["send_buffer_full", default: 0] += tally.sendFailures }
+            if tally.switchesUp > 0 { counters.layerSwitches[LayerSelector.Direction.up.rawValue, default: 0] += tally.switchesUp }
+            if tally.switchesDown > 0 { counters.layerSwitches[LayerSelector.Direction.down.rawValue, default: 0] += tally.switchesDown }
+            if buffer.descriptor == nil { out += buffer.takeCollected() }
         }
         return out
+    }
+
+    /// One viewer's copy of a publisher packet, written into `buffer` and encrypted there; or
+    /// nothing (not connected, or on a layer switch waiting for the target's keyframe). Video
+    /// goes to each viewer from the layer chosen for it; a switch happens on the target layer's
+    /// keyframe, the old layer flowing until then. Touches only the viewer and `buffer`, so a
+    /// fan-out's viewers can be served on several threads at once.
+    static func forward(_ copy: FanOutCopy, to viewer: MediaSession, into buffer: SendBuffer) {
+        let packet = copy.packet
+        guard viewer.mediaReady, !viewer.disconnected, let address = viewer.address,
+              let srtpOut = viewer.srtpOut, var rewrite = viewer.outbound[copy.kind] else { return }
+        if rewrite.sourceSSRC != packet.ssrc {
+            if copy.kind == .video {
+                // the first layer starts at once (the viewer's decoder waits for a keyframe, asked
+                // for on the choice); a switch waits for the target's keyframe
+                guard viewer.layers.pending == packet.ssrc, copy.keyframe || rewrite.sourceSSRC == nil else { return }
+                if let old = rewrite.sourceSSRC, let oldOffset = rewrite.sequenceOffset {
+                    if viewer.layers.pendingDirection == .up { buffer.tally.switchesUp += 1 } else { buffer.tally.switchesDown += 1 }
+                    rewrite.previous = MediaSession.PreviousSource(ssrc: old, sequenceOffset: oldOffset, timestampOffset: rewrite.timestampOffset,
+                                                                   first: rewrite.sourceStart, last: rewrite.lastSent)
+                    viewer.layers.previousVP8 = viewer.layers.vp8
+                    // the new layer's clock starts where the old one's would be now
+                    let elapsed = UInt32(clamping: max(copy.now - rewrite.sent.lastSentMillis, 1) * Int64(rewrite.clockRate) / 1000)
+                    rewrite.timestampOffset = rewrite.sent.lastTimestamp &+ max(elapsed, 1) &- packet.timestamp
+                    viewer.layers.vp8.newSource()
+                }
+                viewer.layers.pending = nil
+                viewer.layers.pendingDirection = nil
+            }
+            // a new source (first packet, or another layer): keep the viewer's numbering continuous
+            let next = rewrite.sequenceOffset == nil ? UInt16.random(in: 0...UInt16.max) : rewrite.lastSent &+ 1
+            rewrite.sequenceOffset = next &- packet.sequenceNumber
+            rewrite.sourceSSRC = packet.ssrc
+            rewrite.sourceStart = next
+            rewrite.lastSent = next &- 1
+        }
+        let sequence = packet.sequenceNumber &+ (rewrite.sequenceOffset ?? 0)
+        if sequence &- rewrite.lastSent < 0x8000 { rewrite.lastSent = sequence }  // the newest, not a late one
+        let slot = buffer.nextSlot()
+        let length = copy.isVP8
+            ? seal(into: slot, copy.plain, packet, rewrite, sequence: sequence, srtpOut, &viewer.transportHistory, micros: copy.micros) {
+                viewer.layers.vp8.write(payload: $0, into: $1).length
+            }
+            : seal(into: slot, copy.plain, packet, rewrite, sequence: sequence, srtpOut, &viewer.transportHistory, micros: copy.micros,
+                   payload: copyPayload)
+        if let length {
+            buffer.commit(length: length, to: viewer.packedAddress, address: address)
+            buffer.tally.forwarded += 1
+            rewrite.sent.sent(timestamp: packet.timestamp &+ rewrite.timestampOffset, payloadBytes: packet.payloadRange.count, nowMillis: copy.now)
+            if copy.kind == .video { viewer.layers.sentBytes &+= UInt64(length) }  // as the layers' bitrates count: whole packets
+        } else {
+            buffer.tally.protectFailures += 1
+        }
+        viewer.outbound[copy.kind] = rewrite
     }
 
     /// Viewer feedback: keyframe requests go (coalesced) to the publisher; the rest is consumed
@@ -338,6 +381,17 @@ final class MediaRouter: @unchecked Sendable {
         }
         return out + layerTick(now: now)
     }
+}
+
+/// What every viewer's copy of one publisher packet is made from (read by every fan-out thread).
+struct FanOutCopy {
+    let plain: [UInt8]
+    let packet: RTPPacket
+    let kind: NegotiatedTrack.Kind
+    let keyframe: Bool
+    let isVP8: Bool
+    let now: Int64
+    let micros: Int64
 }
 
 public enum MediaRouterError: Error, Equatable, Sendable {

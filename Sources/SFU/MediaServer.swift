@@ -27,8 +27,6 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
     private let actionStream: AsyncStream<[MediaAction]>
     private let actionSink: AsyncStream<[MediaAction]>.Continuation
     private var channel: (any Channel)?
-    /// Sends on the media socket's descriptor (set once the socket is bound; used on `loop` only).
-    private var sender: DatagramSender?
     /// The UDP port actually bound (useful with port 0 in tests).
     public private(set) var boundPort: Int = 0
     private var candidates: [String] = []
@@ -59,19 +57,15 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
     /// Binds the socket and starts the timers.
     public func start() async throws {
         let handler = MediaHandler(server: self)
-        let descriptor = try DatagramSender.boundSocket(host: config.host, port: config.port)
-        let sender = DatagramSender(descriptor: descriptor)
-        try await loop.submit {
-            self.sender = sender
-            // a fan-out leaves in chunks as it is produced (each viewer's copy once encrypted)
-            self.router.emit = { [unowned self] datagrams in self.transmit(datagrams) }
-        }.get()
+        let descriptor = try SendBuffer.boundSocket(host: config.host, port: config.port)
+        // NIO reads the socket; everything sent goes around NIO's pipeline, in sendmmsg calls on
+        // the descriptor, from the loop's thread and (for large fan-outs) the pool's helpers
+        let pool = FanOutPool(descriptor: descriptor, threads: config.fanOutThreads, parallelFrom: config.fanOutParallelFrom)
+        try await loop.submit { self.router.fanOut = pool }.get()
         let channel = try await DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelOption(ChannelOptions.socketOption(.so_sndbuf), value: 4 << 20)
-            // Reads in batches (recvmmsg, up to 16 datagrams a call); writes are batched by the
-            // handler: everything a read burst produces is flushed once, which NIO sends with one
-            // sendmmsg when there is more than one datagram (a packet fanned out to viewers).
+            // Reads in batches (recvmmsg, up to 16 datagrams a call).
             .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: 16)
             // The buffer is split between the 16 messages: 2 KiB each (a datagram never exceeds
             // the path MTU here; a longer one is cut and then fails to parse, like any bad input).
@@ -105,15 +99,19 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
             self.actionSink.finish()
         }
         try? await channel?.close()
+        try? await loop.submit { self.router.fanOut.stop() }.get()
     }
 
     func send(_ datagrams: [MediaRouter.Datagram], on channel: any Channel) { transmit(datagrams) }
 
-    /// Sends on the media loop; what the socket buffer could not take is counted as dropped.
+    /// Sends on the media loop (through the loop's own send buffer); what the socket buffer
+    /// could not take is counted as dropped.
     func transmit(_ datagrams: [MediaRouter.Datagram]) {
-        guard let sender else { return }
-        let failed = sender.send(datagrams)
-        if failed > 0 { router.counters.dropped["send_buffer_full", default: 0] += failed }
+        let buffer = router.fanOut.buffers[0]
+        guard !datagrams.isEmpty, buffer.descriptor != nil else { return }
+        for datagram in datagrams { buffer.append(datagram.bytes, to: datagram.to) }
+        buffer.flush()
+        _ = router.collectFanOut()
     }
 
     func flushActions() {
@@ -288,8 +286,7 @@ final class MediaHandler: ChannelInboundHandler, @unchecked Sendable {
         let envelope = unwrapInboundIn(data)
         let bytes = Array(envelope.data.readableBytesView)
         let micros = MediaServer.nowMicros()
-        // sent at once, after whatever the router emitted while making them (a fan-out leaves
-        // 64 copies at a time), so every viewer's packets leave in the order they were made
+        // sent at once; a fan-out's copies have left already, from the pool's threads
         server.transmit(server.router.receive(bytes, from: envelope.remoteAddress, now: micros / 1000, arrivalMicros: micros))
     }
 

@@ -90,6 +90,8 @@ final class MediaSession: @unchecked Sendable {
     let createdAt: Int64
 
     var address: SocketAddress?
+    /// `address` as the kernel takes it (set with it), for the fan-out's sends.
+    var packedAddress = PackedSocketAddress()
     var transportAddress: STUNTransportAddress?
     var lastConsentAt: Int64
     var srtpIn: SRTPSession?
@@ -147,6 +149,13 @@ final class MediaSession: @unchecked Sendable {
             outbound[track.kind] = Outbound(ssrc: outboundSSRCs[track.kind] ?? UInt32.random(in: 1...UInt32.max), payloadType: track.payloadType,
                                             clockRate: track.codec.clockRate)
         }
+    }
+
+    /// Viewer: connected and wanting video, with no layer chosen yet (its first is chosen on the
+    /// publisher's next video packet).
+    var awaitsFirstLayer: Bool {
+        mediaReady && !disconnected && address != nil && layers.pending == nil
+            && outbound[.video].map { $0.sourceSSRC == nil } == true
     }
 
     func track(payloadType: UInt8) -> NegotiatedTrack? { tracks.first { $0.payloadType == payloadType } }

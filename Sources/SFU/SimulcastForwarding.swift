@@ -103,8 +103,8 @@ extension MediaRouter {
             guard let publisher = sessions[publisherId], publisher.mediaReady, !publisher.videoLayers.isEmpty else { continue }
             for ssrc in publisher.videoLayers.keys { publisher.videoLayers[ssrc]?.measure(now: now) }
             let layers = layerList(of: publisher, now: now)
-            for viewerId in viewersOfChannel[channel] ?? [] {
-                guard let viewer = sessions[viewerId], viewer.mediaReady, viewer.outbound[.video] != nil else { continue }
+            for viewer in viewersOfChannel[channel] ?? [] {
+                guard viewer.mediaReady, viewer.outbound[.video] != nil else { continue }
                 out += chooseLayer(for: viewer, publisher: publisher, layers: layers, now: now)
                 if let pending = viewer.layers.pending {
                     out += requestKeyframe(publisher, ssrc: pending, now: now, force: false)
@@ -173,8 +173,8 @@ extension MediaRouter {
         var counts: [String: Int] = [:]
         for (channel, viewers) in viewersOfChannel {
             guard let publisher = publisherOfChannel[channel].flatMap({ sessions[$0] }) else { continue }
-            for viewerId in viewers {
-                guard let source = sessions[viewerId]?.outbound[.video]?.sourceSSRC, let layer = publisher.videoLayers[source] else { continue }
+            for viewer in viewers {
+                guard let source = viewer.outbound[.video]?.sourceSSRC, let layer = publisher.videoLayers[source] else { continue }
                 counts[layer.rid, default: 0] += 1
             }
         }

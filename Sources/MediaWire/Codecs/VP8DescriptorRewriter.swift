@@ -71,29 +71,46 @@ public struct VP8DescriptorRewriter: Sendable, Equatable {
     /// it, as it would have without us) and false is returned.
     @discardableResult
     public mutating func append(payload: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Bool {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: payload.count + 1))
+        let written = out.withUnsafeMutableBytes { write(payload: payload, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+        out.removeLast(payload.count + 1 - written.length)
+        return written.parsed
+    }
+
+    /// As ``append(payload:to:)``, into memory the caller owns (a send buffer's slot), which must
+    /// have room for `payload.count + 1` bytes: returns how many were written, and whether the
+    /// descriptor parsed (when not, the payload is copied unchanged).
+    public mutating func write(payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> (length: Int, parsed: Bool) {
+        precondition(out.count > payload.count, "no room for a VP8 payload of \(payload.count) bytes")
         guard let original = try? VP8PayloadDescriptor(parsing: payload) else {
-            out.append(contentsOf: payload)
-            return false
+            out.copyMemory(from: payload)
+            return (payload.count, false)
         }
         var renumbered = original
         rewrite(&renumbered)
-        let start = out.count
-        var shift = 0
-        if let o = original.pictureIDOffset, let id = renumbered.pictureID {
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[..<o]))
-            out.append(0x80 | UInt8(id >> 8 & 0x7F))
-            out.append(UInt8(truncatingIfNeeded: id))
-            let after = o + (original.pictureIDIs15Bit ? 2 : 1)
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[after...]))
-            shift = original.pictureIDIs15Bit ? 0 : 1
-        } else {
-            out.append(contentsOf: payload)
+        guard let o = original.pictureIDOffset, let id = renumbered.pictureID else {
+            out.copyMemory(from: payload)
+            patch(out, original, renumbered, shift: 0)
+            return (payload.count, true)
         }
-        if let o = original.tl0PictureIndexOffset, let tl0 = renumbered.tl0PictureIndex { out[start + o + shift] = tl0 }
+        UnsafeMutableRawBufferPointer(rebasing: out[..<o]).copyMemory(from: UnsafeRawBufferPointer(rebasing: payload[..<o]))
+        out[o] = 0x80 | UInt8(id >> 8 & 0x7F)
+        out[o + 1] = UInt8(truncatingIfNeeded: id)
+        let after = o + (original.pictureIDIs15Bit ? 2 : 1)
+        let rest = UnsafeRawBufferPointer(rebasing: payload[after...])
+        UnsafeMutableRawBufferPointer(rebasing: out[(o + 2)...]).copyMemory(from: rest)
+        let shift = original.pictureIDIs15Bit ? 0 : 1
+        patch(out, original, renumbered, shift: shift)
+        return (o + 2 + rest.count, true)
+    }
+
+    /// TL0PICIDX and KEYIDX renumbered in place, `shift` bytes after where the original had them.
+    private func patch(_ out: UnsafeMutableRawBufferPointer, _ original: VP8PayloadDescriptor, _ renumbered: VP8PayloadDescriptor, shift: Int) {
+        if let o = original.tl0PictureIndexOffset, let tl0 = renumbered.tl0PictureIndex { out[o + shift] = tl0 }
         if let key = renumbered.keyIndex {
-            let o = start + original.size - 1 + shift  // the TID|Y|KEYIDX byte ends the descriptor
+            let o = original.size - 1 + shift  // the TID|Y|KEYIDX byte ends the descriptor
             out[o] = out[o] & 0xE0 | key & 0x1F
         }
-        return true
     }
 }
