@@ -54,7 +54,7 @@ final class ChildServer {
 /// Marquee itself: `marquee serve` on a fresh data directory, a creator with a public channel,
 /// the publisher over WHIP with the stream key, viewers anonymously over WHEP.
 final class MarqueeForwarding: ForwardingServer {
-    let label = "Marquee"
+    let label: String
     let harnessIP = "127.0.0.1"
     private let child: ChildServer
     private var httpPort: UInt16 = 0
@@ -62,13 +62,17 @@ final class MarqueeForwarding: ForwardingServer {
 
     /// Port 0: the kernel picks (the HTTP port is then read from the server's log; the media
     /// port reaches the harness in the SDP answers' candidates).
-    init(binary: String, dir: String, httpPort: UInt16, mediaPort: UInt16) throws(LoadError) {
+    /// `threads`: the server's fan-out threads (`MARQUEE_MEDIA_THREADS`), its default when nil.
+    init(binary: String, dir: String, httpPort: UInt16, mediaPort: UInt16, threads: Int? = nil) throws(LoadError) {
+        label = threads.map { "Marquee (\($0) fan-out thread\($0 == 1 ? "" : "s"))" } ?? "Marquee"
         let data = dir + "/marquee-data"
         let log = dir + "/marquee.log"
         try? FileManager.default.removeItem(atPath: data)
+        var environment = ["MARQUEE_ADMIN_PASSWORD": "bench-admin-password-1"]
+        if let threads { environment["MARQUEE_MEDIA_THREADS"] = String(threads) }
         child = try ChildServer(executable: binary,
                                 arguments: ["serve", "--data-dir", data, "--http", "127.0.0.1:\(httpPort)", "--media-udp", "127.0.0.1:\(mediaPort)"],
-                                environment: ["MARQUEE_ADMIN_PASSWORD": "bench-admin-password-1"], log: log)
+                                environment: environment, log: log)
         var port = httpPort
         try child.waitUntil(seconds: 60, "GET /healthz") {
             if port == 0 { port = Self.listeningPort(log: log) ?? 0 }

@@ -10,7 +10,8 @@ import MediaCrypto
 /// arrival stamp (the forwarding delay plus two loopback hops).
 public enum MediaBench {
     public enum Target: Sendable, Equatable {
-        case marquee
+        /// `marquee serve`; with `threads`, `MARQUEE_MEDIA_THREADS` (its fan-out threads) set so.
+        case marquee(threads: Int?)
         case janus(eventLoops: Int?)
     }
 
@@ -66,9 +67,9 @@ public enum MediaBench {
         for target in options.targets {
             let server: any ForwardingServer
             switch target {
-            case .marquee:
+            case .marquee(let threads):
                 server = try MarqueeForwarding(binary: options.marqueeBinary, dir: options.dir,
-                                               httpPort: options.httpPort, mediaPort: options.mediaPort)
+                                               httpPort: options.httpPort, mediaPort: options.mediaPort, threads: threads)
             case .janus(let loops):
                 server = try JanusForwarding(dir: options.dir, port: options.janusPort, eventLoops: loops)
             }

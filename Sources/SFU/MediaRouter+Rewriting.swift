@@ -85,7 +85,7 @@ extension MediaRouter {
     /// never asked of the publisher again. A packet sent
     /// before the last layer switch is found in the previous layer's cache and numbered as it was.
     func answerNACK(_ nack: RTCPGenericNACK, from viewer: MediaSession, micros: Int64) -> [Datagram] {
-        guard let kind = viewer.outbound.first(where: { $0.value.ssrc == nack.mediaSSRC })?.key,
+        guard let kind = viewer.outbound.kind(ofSSRC: nack.mediaSSRC),
               let rewrite = viewer.outbound[kind], let offset = rewrite.sequenceOffset, let source = rewrite.sourceSSRC,
               let address = viewer.address, let srtpOut = viewer.srtpOut,
               let publisherId = publisherOfChannel[viewer.channelId], let publisher = sessions[publisherId],

@@ -277,7 +277,7 @@ final class MediaRouter: @unchecked Sendable {
     /// fan-out's viewers can be served on several threads at once.
     static func forward(_ copy: FanOutCopy, to viewer: MediaSession, into buffer: SendBuffer) {
         let packet = copy.packet
-        guard viewer.mediaReady, !viewer.disconnected, let address = viewer.address,
+        guard viewer.mediaReady, !viewer.disconnected, viewer.address != nil,
               let srtpOut = viewer.srtpOut, var rewrite = viewer.outbound[copy.kind] else { return }
         if rewrite.sourceSSRC != packet.ssrc {
             if copy.kind == .video {
@@ -301,6 +301,7 @@ final class MediaRouter: @unchecked Sendable {
             let next = rewrite.sequenceOffset == nil ? UInt16.random(in: 0...UInt16.max) : rewrite.lastSent &+ 1
             rewrite.sequenceOffset = next &- packet.sequenceNumber
             rewrite.sourceSSRC = packet.ssrc
+            if copy.kind == .video { viewer.videoStarted = true }
             rewrite.sourceStart = next
             rewrite.lastSent = next &- 1
         }
@@ -314,7 +315,7 @@ final class MediaRouter: @unchecked Sendable {
             : seal(into: slot, copy.plain, packet, rewrite, sequence: sequence, srtpOut, &viewer.transportHistory, micros: copy.micros,
                    payload: copyPayload)
         if let length {
-            buffer.commit(length: length, to: viewer.packedAddress, address: address)
+            buffer.commit(length: length, to: viewer.packedAddress, address: viewer.address!)  // (read only when collecting)
             buffer.tally.forwarded += 1
             rewrite.sent.sent(timestamp: packet.timestamp &+ rewrite.timestampOffset, payloadBytes: packet.payloadRange.count, nowMillis: copy.now)
             if copy.kind == .video { viewer.layers.sentBytes &+= UInt64(length) }  // as the layers' bitrates count: whole packets

@@ -69,6 +69,23 @@ final class MediaSession: @unchecked Sendable {
         }
     }
 
+    /// A viewer's outgoing audio and video streams: two stored values, not a dictionary, as the
+    /// fan-out reads and writes one for every copy.
+    struct OutboundStreams {
+        var audio: Outbound?
+        var video: Outbound?
+
+        subscript(kind: NegotiatedTrack.Kind) -> Outbound? {
+            get { kind == .audio ? audio : video }
+            set { if kind == .audio { audio = newValue } else { video = newValue } }
+        }
+
+        /// The kind whose outgoing SSRC is `ssrc` (what a viewer's feedback names).
+        func kind(ofSSRC ssrc: UInt32) -> NegotiatedTrack.Kind? {
+            audio?.ssrc == ssrc ? .audio : video?.ssrc == ssrc ? .video : nil
+        }
+    }
+
     struct PreviousSource {
         var ssrc: UInt32
         var sequenceOffset: UInt16
@@ -102,7 +119,9 @@ final class MediaSession: @unchecked Sendable {
     /// The log's id for this session: the stream id (publisher) or the viewing session id (viewer).
     var logId: String?
     /// Viewer: per kind, how packets are rewritten for it.
-    var outbound: [NegotiatedTrack.Kind: Outbound] = [:]
+    var outbound = OutboundStreams()
+    /// Viewer: whether its video has started (a layer chosen and its first packet sent).
+    var videoStarted = false
     /// Viewer: the simulcast layer chosen for it and the switch it waits for.
     var layers = ViewerLayers()
     /// Publisher: its video streams by SSRC (every simulcast layer), with their packet caches.
@@ -154,8 +173,7 @@ final class MediaSession: @unchecked Sendable {
     /// Viewer: connected and wanting video, with no layer chosen yet (its first is chosen on the
     /// publisher's next video packet).
     var awaitsFirstLayer: Bool {
-        mediaReady && !disconnected && address != nil && layers.pending == nil
-            && outbound[.video].map { $0.sourceSSRC == nil } == true
+        !videoStarted && layers.pending == nil && mediaReady && !disconnected && address != nil && outbound[.video] != nil
     }
 
     func track(payloadType: UInt8) -> NegotiatedTrack? { tracks.first { $0.payloadType == payloadType } }

@@ -40,14 +40,17 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Where the servers' data, configuration and logs go.") var dir = "./bench-media"
         @Option(help: "Viewer counts, comma separated (viewers are added, never removed, between steps).") var viewers = "10,50,100,250,500"
         @Option(help: "Seconds measured at each viewer count.") var seconds = 10.0
-        @Option(help: "Servers: marquee, janus (its defaults), janus-loops-K (event_loops=K); comma separated.")
+        @Option(help: "Servers: marquee, marquee-threads-K (K fan-out threads), janus (its defaults), janus-loops-K (event_loops=K); comma separated.")
         var servers = "marquee,janus,janus-loops-2"
         @Option(help: "Seconds of the kernel floor measurement at each viewer count.") var floorSeconds = 5.0
 
         func run() throws {
             var targets: [MediaBench.Target] = []
             for name in servers.split(separator: ",") {
-                if name == "marquee" { targets.append(.marquee) }
+                if name == "marquee" { targets.append(.marquee(threads: nil)) }
+                else if name.hasPrefix("marquee-threads-"), let threads = Int(name.dropFirst(16)), (1...64).contains(threads) {
+                    targets.append(.marquee(threads: threads))
+                }
                 else if name == "janus" { targets.append(.janus(eventLoops: nil)) }
                 else if name.hasPrefix("janus-loops-"), let loops = Int(name.dropFirst(12)) { targets.append(.janus(eventLoops: loops)) }
                 else { throw ValidationError("unknown server '\(name)'") }
