@@ -4,8 +4,9 @@
     browser_check.py BASE_URL SLUG CREATOR_TOKEN|- PROFILE_DIR [PUBLISH_SECONDS]
 
 With "-" instead of a token, step 1 is skipped: someone else (an aiortc "OBS") publishes.
-With PUBLISH_SECONDS, only step 1 runs: the studio publishes for that long, then the script
-exits 0 (someone else watches).
+With PUBLISH_SECONDS, only step 1 runs: the studio publishes for that long, printing every 5 s
+"studio bwe BITS layers RID:TARGET:LIMITATION,…" (Chromium's send-side bandwidth estimate and
+each layer's encoder target and limitation), then the script exits 0 (someone else watches).
 
 1. /studio/SLUG, logged in as the creator (token in sessionStorage), clicks "Go live": the
    page publishes over WHIP with three simulcast layers.
@@ -39,6 +40,18 @@ STATS = """async () => {
   return [video, audio, pc.connectionState];
 }"""
 
+PUBLISHING = """async () => {
+  if (typeof pc === 'undefined' || !pc) return [0, 'no peer connection'];
+  const stats = await pc.getStats();
+  let bwe = 0; const layers = [];
+  stats.forEach(r => {
+    if (r.type === 'candidate-pair' && r.nominated && r.availableOutgoingBitrate) bwe = Math.round(r.availableOutgoingBitrate);
+    if (r.type === 'outbound-rtp' && r.kind === 'video')
+      layers.push(`${r.rid || '-'}:${r.targetBitrate || 0}:${r.qualityLimitationReason || '?'}`);
+  });
+  return [bwe, layers.sort().join(',')];
+}"""
+
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=flags)
     if token != "-":
@@ -51,7 +64,13 @@ with sync_playwright() as p:
         studio.wait_for_function("document.getElementById('status').textContent.includes('connected')", timeout=30000)
         print("studio:", studio.text_content("#status"), flush=True)
         if len(sys.argv) > 5:
-            studio.wait_for_timeout(float(sys.argv[5]) * 1000)
+            # every 5 s, Chromium's own send-side estimate (availableOutgoingBitrate, from our
+            # transport-wide feedback) and what limits each layer's encoder (cpu, bandwidth, none)
+            end = time.time() + float(sys.argv[5])
+            while time.time() < end:
+                studio.wait_for_timeout(min(5.0, max(0.0, end - time.time())) * 1000)
+                bwe, layers = studio.evaluate(PUBLISHING)
+                print(f"studio bwe {bwe} layers {layers}", flush=True)
             print("studio:", studio.text_content("#status"), flush=True)
             browser.close()
             sys.exit(0)

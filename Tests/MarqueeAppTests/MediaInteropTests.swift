@@ -375,7 +375,13 @@ struct SimulcastPerViewerTests {
             print("simulcast per viewer: Chromium publishes \(publishing / 1000) kbit/s \(statistics.layerBitrates), "
                   + "RTCP sent \(statistics.rtcpSent)")
             #expect(statistics.rtcpSent["transport_feedback"] ?? 0 > 0, "\(statistics.rtcpSent)")
-            #expect(publishing >= 500_000, "Chromium's publish bitrate at the SFU: \(statistics.layerBitrates)")
+            // Chromium's own send-side estimate, which our feedback drives: what it reports last,
+            // a minute in (what it encodes can be lower still when the box starves its encoder:
+            // its layers then say "cpu")
+            let estimates = studio.output.split(separator: "\n").filter { $0.hasPrefix("studio bwe ") }
+            let estimate = estimates.last.flatMap { Int($0.split(separator: " ")[2]) } ?? 0
+            print("simulcast per viewer: Chromium's estimates \(estimates.suffix(3))")
+            #expect(estimate >= 500_000, "Chromium's send-side estimate a minute in (\(statistics.layerBitrates) at the SFU): \(estimates)")
             print("simulcast per viewer: switches \(statistics.layerSwitches), keyframe requests \(statistics.keyframeRequests), "
                   + "forwarded \(statistics.forwarded), dropped \(statistics.dropped); viewer: \(viewer.stdout.split(separator: "\n").filter { !$0.hasPrefix("frame ") })")
             // the decoded widths, per second since the viewer's first packet
@@ -406,7 +412,11 @@ struct SimulcastPerViewerTests {
                 print("simulcast per viewer: on q for \(onLow) of \(underLimit.count) samples under the limit; on \(up.rid!) "
                       + "\(String(format: "%.1f", up.t - t0 - Self.limitedSeconds)) s after the limit lifted")
             }
-            #expect(statistics.layerSwitches["down"] ?? 0 >= 1 && statistics.layerSwitches["up"] ?? 0 >= 1, "\(statistics.layerSwitches)")
+            // up once the limit lifted; down too, unless the viewer's first layer was already q (when
+            // Chromium sends its layers thinly at first, q can be the first choice: not a switch)
+            let startedOnLow = samples.first { $0.rid != nil }?.rid == "q"
+            #expect((startedOnLow || statistics.layerSwitches["down"] ?? 0 >= 1) && statistics.layerSwitches["up"] ?? 0 >= 1,
+                    "\(statistics.layerSwitches), first layer \(samples.first { $0.rid != nil }?.rid ?? "-")")
             let metrics = try await api.get("/metrics")
             #expect(metrics.body.contains("marquee_media_layer_switches_total{direction=\"up\"}"), "\(metrics.body.suffix(600))")
         }
