@@ -45,7 +45,10 @@ let package = Package(
         // Media wire formats as value types: STUN/ICE-lite, SDP offer/answer, RTP/RTCP, VP8/H.264 payloads.
         .target(name: "MediaWire", dependencies: ["COpenSSL"], swiftSettings: settings),
         // DTLS 1.2 over memory BIOs (OpenSSL) and SRTP (libsrtp2) for the SFU: datagrams in, datagrams out.
-        .target(name: "MediaCrypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: settings),
+        .target(name: "MediaCrypto", dependencies: ["COpenSSL", "CSRTP", "CSRTPCipher"], swiftSettings: settings),
+        // AEAD_AES_128_GCM for libsrtp2 on OpenSSL's EVP (libsrtp2's cipher extension point): Debian's
+        // libsrtp2 is built on NSS, whose GCM sets up a context for every packet.
+        .target(name: "CSRTPCipher", dependencies: ["COpenSSL", "CSRTP"]),
         // Events, commands, deciders and ledger rules: pure, clock-free.
         .target(name: "Domain", dependencies: ["MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
         // The write path: command envelopes, idempotency, the writer's handler over Domain.
@@ -160,7 +163,7 @@ let package = Package(
             name: "MarqueeAppTests",
             dependencies: [
                 "MarqueeApp", "HTTPAPI", "Engine", "Domain", "EventLog", "Projections", "MarqueeJSON", "MarqueeCore", "SQLiteDB", "marquee", "TestSupport",
-                "OAuth", "Webhooks", "WebhookDispatch",
+                "OAuth", "Webhooks", "WebhookDispatch", "MediaCrypto",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),

@@ -26,12 +26,17 @@ public struct MediaStatistics: Sendable, Equatable {
     public var layerBitrates: [String: UInt64]
     /// Transport-wide feedback packets received from viewers (those that negotiated transport-cc).
     public var transportFeedbackReceived: Int
+    /// Sessions whose SRTP started, by protection profile (`SRTP_AEAD_AES_128_GCM`, `SRTP_AES128_CM_SHA1_80`)
+    /// and the AES-GCM implementation running (`openssl`: ours inside libsrtp2; `nss`: Debian's).
+    public var srtpSessions: [String: Int]
+    public var srtpGCMImplementation: String
     public init(sessions: Int, forwarded: Int, dropped: [String: Int], rtcpSent: [String: Int] = [:], layerSwitches: [String: Int] = [:],
                 viewersByLayer: [String: Int] = [:], keyframeRequests: Int = 0, layerBitrates: [String: UInt64] = [:],
-                transportFeedbackReceived: Int = 0) {
+                transportFeedbackReceived: Int = 0, srtpSessions: [String: Int] = [:], srtpGCMImplementation: String = "") {
         self.sessions = sessions; self.forwarded = forwarded; self.dropped = dropped; self.rtcpSent = rtcpSent
         self.layerSwitches = layerSwitches; self.viewersByLayer = viewersByLayer; self.keyframeRequests = keyframeRequests
         self.layerBitrates = layerBitrates; self.transportFeedbackReceived = transportFeedbackReceived
+        self.srtpSessions = srtpSessions; self.srtpGCMImplementation = srtpGCMImplementation
     }
 
     /// One metric family with one label: its TYPE line, then a sample per label value, sorted.
@@ -55,6 +60,10 @@ public struct MediaStatistics: Sendable, Equatable {
         text += "# TYPE marquee_media_keyframe_requests_total counter\nmarquee_media_keyframe_requests_total \(keyframeRequests)\n"
         text += "# TYPE marquee_media_transport_feedback_received_total counter\n"
             + "marquee_media_transport_feedback_received_total \(transportFeedbackReceived)\n"
+        text += Self.family("marquee_media_srtp_sessions_total", "counter", "profile", srtpSessions)
+        if !srtpGCMImplementation.isEmpty {
+            text += "# TYPE marquee_media_srtp_gcm_info gauge\nmarquee_media_srtp_gcm_info{implementation=\"\(srtpGCMImplementation)\"} 1\n"
+        }
         return text
     }
 }

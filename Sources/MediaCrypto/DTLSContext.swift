@@ -6,7 +6,7 @@ public enum SRTPProfile: UInt, Sendable, CaseIterable {
     case aeadAes128Gcm = 0x0007
 
     /// OpenSSL's name, in our order of preference (GCM first: faster with AES-NI).
-    var openSSLName: String {
+    public var openSSLName: String {
         switch self {
         case .aes128CmHmacSha1_80: return "SRTP_AES128_CM_SHA1_80"
         case .aeadAes128Gcm: return "SRTP_AEAD_AES_128_GCM"

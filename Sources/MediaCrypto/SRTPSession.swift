@@ -1,4 +1,6 @@
 import CSRTP
+import CSRTPCipher
+import Foundation
 
 /// One direction of SRTP/SRTCP for one peer (libsrtp2). Outbound protects what we send with
 /// our keys; inbound unprotects what the peer sends with theirs. Not thread-safe.
@@ -9,7 +11,20 @@ public final class SRTPSession: @unchecked Sendable {
     public let profile: SRTPProfile
     public let direction: Direction
 
-    private static let initialized: Bool = { srtp_init() == srtp_err_status_ok }()
+    private static let initialized: Bool = {
+        guard srtp_init() == srtp_err_status_ok else { return false }
+        gcmOnOpenSSL = ProcessInfo.processInfo.environment["MARQUEE_SRTP_GCM"] != "nss" && mq_srtp_use_openssl_gcm() == 0
+        return true
+    }()
+    nonisolated(unsafe) private static var gcmOnOpenSSL = false
+
+    /// Which AES-GCM libsrtp2 runs: "openssl" (ours, `CSRTPCipher`, registered through libsrtp2's
+    /// `srtp_replace_cipher_type` after its self tests pass) or "nss" (Debian's build of
+    /// libsrtp2; also chosen with `MARQUEE_SRTP_GCM=nss`, or when ours failed its self tests).
+    public static var gcmImplementation: String {
+        _ = initialized
+        return gcmOnOpenSSL ? "openssl" : "nss"
+    }
 
     public init(profile: SRTPProfile, key: [UInt8], salt: [UInt8], direction: Direction, replayWindow: UInt = 1024) throws(MediaCryptoError) {
         guard Self.initialized else { throw MediaCryptoError("libsrtp could not be initialized") }

@@ -26,6 +26,8 @@ public struct MediaCounters: Sendable {
     public var keyframeRequests = 0
     /// Transport-wide feedback packets received from viewers.
     public var transportFeedbackReceived = 0
+    /// Sessions whose SRTP started, by protection profile (its DTLS-SRTP name).
+    public var srtpSessions: [String: Int] = [:]
     mutating func drop(_ reason: String) { dropped[reason, default: 0] += 1 }
 }
 
@@ -180,6 +182,7 @@ final class MediaRouter: @unchecked Sendable {
             do {
                 session.srtpIn = try SRTPSession(profile: keys.profile, key: keys.remoteKey, salt: keys.remoteSalt, direction: .inbound)
                 session.srtpOut = try SRTPSession(profile: keys.profile, key: keys.localKey, salt: keys.localSalt, direction: .outbound)
+                counters.srtpSessions[keys.profile.openSSLName, default: 0] += 1
             } catch {
                 counters.drop("srtp_setup")
                 return out + close(session.id, streamReason: .publisherLeft, viewerReason: .closed)

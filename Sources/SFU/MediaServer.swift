@@ -246,7 +246,8 @@ public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
         let (viewers, bitrates) = (try? await loop.submit { (self.router.viewersByLayer(), self.router.layerBitrates()) }.get()) ?? ([:], [:])
         return MediaStatistics(sessions: sessions, forwarded: counters.forwarded, dropped: counters.dropped, rtcpSent: counters.rtcpSent,
                                layerSwitches: counters.layerSwitches, viewersByLayer: viewers, keyframeRequests: counters.keyframeRequests,
-                               layerBitrates: bitrates, transportFeedbackReceived: counters.transportFeedbackReceived)
+                               layerBitrates: bitrates, transportFeedbackReceived: counters.transportFeedbackReceived,
+                               srtpSessions: counters.srtpSessions, srtpGCMImplementation: SRTPSession.gcmImplementation)
     }
 
     /// Sessions held now and the router's counters (for /metrics and tests).

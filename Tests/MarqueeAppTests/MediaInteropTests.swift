@@ -6,6 +6,7 @@ import Glibc
 import HTTPTypes
 import MarqueeApp
 import MarqueeCore
+import MediaCrypto
 import Testing
 import TestSupport
 
@@ -81,6 +82,9 @@ struct MediaInteropTests {
             let status = try await publisher.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "publisher: \(publisher.output) \(publisher.errorOutput)")
             expectReportsUnderstood(viewer: viewer.stdout, publisher: publisher.output)
+            // aiortc (libsrtp on OpenSSL) took AES-GCM both ways, which ran on our OpenSSL cipher inside libsrtp2
+            let statistics = await try #require(parts.media).statistics()
+            #expect(statistics.srtpSessions == ["SRTP_AEAD_AES_128_GCM": 2], "\(statistics.srtpSessions)")
             // the log: stream.started, viewer.joined, viewer.left, stream.ended
             var types: [String] = []
             for _ in 0..<50 {
@@ -91,7 +95,6 @@ struct MediaInteropTests {
             for type in ["stream.started", "viewer.joined", "viewer.left", "stream.ended"] {
                 #expect(types.contains(type), "no \(type) in \(types)")
             }
-            _ = parts
         }
         expectLogAuditsAndReplays(dataDir: dataDir, scratch: try directory.directory("scratch"))
     }
@@ -238,6 +241,9 @@ struct BrowserPagesTests {
             // both Chromiums negotiated transport-cc: the publisher got our transport-wide feedback, the viewer sent us its own
             let statistics = await try #require(parts.media).statistics()
             #expect(statistics.rtcpSent["transport_feedback"] ?? 0 > 0 && statistics.transportFeedbackReceived > 0, "\(statistics)")
+            // both Chromiums (BoringSSL) took AES-GCM, which ran on our OpenSSL cipher inside libsrtp2
+            #expect(statistics.srtpSessions == ["SRTP_AEAD_AES_128_GCM": 2] && statistics.srtpGCMImplementation == SRTPSession.gcmImplementation,
+                    "\(statistics.srtpSessions) \(statistics.srtpGCMImplementation)")
             let types = try await api.allEvents(admin: admin).compactMap { $0["type"]?.string }
             #expect(types.contains("stream.started") && types.contains("viewer.joined"), "\(types)")
         }

@@ -172,3 +172,37 @@ struct SRTPTests {
         #expect(first == second)
     }
 }
+
+/// AEAD_AES_128_GCM runs on our OpenSSL cipher inside libsrtp2 (`CSRTPCipher`): it passed
+/// libsrtp2's self tests, and it produces byte for byte what Debian's libsrtp2 on NSS produces
+/// (the expected bytes below were made by that build, with `MARQUEE_SRTP_GCM=nss`).
+@Suite("SRTP: AES-GCM on OpenSSL inside libsrtp2")
+struct SRTPGCMTests {
+    static let key = (0..<16).map { UInt8($0 * 7 + 1) }, salt = (0..<12).map { UInt8(0xA0 + $0) }
+    static let rtp = SRTPTests.rtp(sequence: 0x1234, payload: (0..<40).map { UInt8($0 * 3) })
+    static let rtcp: [UInt8] = [0x81, 201, 0, 7, 0x12, 0x34, 0x56, 0x78, 0xCA, 0xFE, 0xBA, 0xBE, 0x05, 0, 0, 3, 0, 0, 0x12, 0x34,
+                                0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0]
+
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    @Test func theImplementationIsOurs() {
+        #expect(SRTPSession.gcmImplementation == (ProcessInfo.processInfo.environment["MARQUEE_SRTP_GCM"] == "nss" ? "nss" : "openssl"))
+    }
+
+    @Test func packetsAreByteForByteWhatLibsrtpOnNSSMakes() throws {
+        let sender = try SRTPSession(profile: .aeadAes128Gcm, key: Self.key, salt: Self.salt, direction: .outbound)
+        var packet = Self.rtp
+        try sender.protect(rtp: &packet)
+        var control = Self.rtcp
+        try sender.protect(rtcp: &control)
+        #expect(Self.hex(packet) == Self.expectedRTP)
+        #expect(Self.hex(control) == Self.expectedRTCP)
+        let receiver = try SRTPSession(profile: .aeadAes128Gcm, key: Self.key, salt: Self.salt, direction: .inbound)
+        try receiver.unprotect(rtp: &packet)
+        try receiver.unprotect(rtcp: &control)
+        #expect(packet == Self.rtp && control == Self.rtcp)
+    }
+
+    static let expectedRTP = "806012340000100012345678bf84476ad2f5f668a9fff77f400e1d673e5590c4f45e238d8c3886e46b52198218630cd82ace5cf850c79e0a9dcdbf2dfb1731a2b5c9837e"
+    static let expectedRTCP = "81c90007123456786d05ec9f651f4f0c05ddd1f3aa5493bad8334a8ecd3d19227db47458c445055c687f9f1381448dc280000001"
+}
