@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "marquee",
             dependencies: [
-                "MarqueeApp", "MediaLoad",
+                "MarqueeApp", "MediaLoad", "MediaCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
