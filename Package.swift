@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "MarqueeJSONTests", dependencies: ["TestSupport", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "EventLogTests", dependencies: ["TestSupport", "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "DomainTests", dependencies: ["TestSupport", "Domain", "MarqueeJSON", "MarqueeCore"], swiftSettings: settings),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Domain", "EventLog", "SQLiteDB", "MarqueeCore"], swiftSettings: settings),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Domain", "EventLog", "SQLiteDB", "MarqueeCore", "MarqueeJSON"], swiftSettings: settings),
         .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "Domain", "EventLog", "SQLiteDB"], swiftSettings: settings),
         .testTarget(
             name: "MarqueeAppTests",

@@ -85,7 +85,7 @@ public final class DomainHandler: CommandHandler {
             scope = s
         }
         let events = try Decider.decide(command, state: state, config: config, now: now)
-        let metaBytes = try JSONEncoding.encode(meta, nulls: .omit)
+        let metaBytes = try meta.encodedJSON()
         var rows: [NewEvent] = []
         rows.reserveCapacity(events.count)
         for event in events {

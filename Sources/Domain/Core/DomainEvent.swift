@@ -234,7 +234,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .channelUpdated(let e): return try JSONEncoding.encode(e)
         case .channelStreamKeyRotated(let e): return try JSONEncoding.encode(e)
         case .tokensGranted(let e): return try JSONEncoding.encode(e)
-        case .giftSent(let e): return try JSONEncoding.encode(e)
+        case .giftSent(let e): return try e.encodedJSON()
         case .streamStarted(let e): return try JSONEncoding.encode(e)
         case .streamEnded(let e): return try JSONEncoding.encode(e)
         case .viewerJoined(let e): return try JSONEncoding.encode(e)
