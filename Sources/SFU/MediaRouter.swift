@@ -266,6 +266,7 @@ final class MediaRouter: @unchecked Sendable {
             counters.forwarded += tally.forwarded
             if tally.protectFailures > 0 { counters.dropped["srtp_protect", default: 0] += tally.protectFailures }
             if tally.sendFailures > 0 { counters.dropped["send_buffer_full", default: 0] += tally.sendFailures }
+            if tally.tooLong > 0 { counters.dropped["too_long", default: 0] += tally.tooLong }
             if tally.switchesUp > 0 { counters.layerSwitches[LayerSelector.Direction.up.rawValue, default: 0] += tally.switchesUp }
             if tally.switchesDown > 0 { counters.layerSwitches[LayerSelector.Direction.down.rawValue, default: 0] += tally.switchesDown }
             if buffer.descriptor == nil { out += buffer.takeCollected() }

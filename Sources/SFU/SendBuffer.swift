@@ -89,7 +89,7 @@ final class SendBuffer: @unchecked Sendable {
 
     /// Copies a datagram in (it is dropped, and counted, when longer than a slot).
     func append(_ bytes: [UInt8], to address: SocketAddress) {
-        guard bytes.count <= Self.slotSize else { tally.sendFailures += 1; return }
+        guard bytes.count <= Self.slotSize else { tally.tooLong += 1; return }
         let slot = nextSlot()
         bytes.withUnsafeBytes { slot.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         commit(length: bytes.count, to: PackedSocketAddress(address), address: address)
@@ -144,6 +144,8 @@ struct FanOutTally: Sendable, Equatable {
     var forwarded = 0
     var protectFailures = 0
     var sendFailures = 0
+    /// Datagrams longer than a send buffer's slot, dropped.
+    var tooLong = 0
     var switchesUp = 0
     var switchesDown = 0
 }
