@@ -33,7 +33,9 @@ public struct MediaCounters: Sendable {
 
 /// The SFU's state and packet logic (mediasoup's Router → Producer → Consumer, reduced to one
 /// producer per channel): confined to the media event loop; every method is synchronous and
-/// returns what to send, so the packet path has no Task, actor hop or lock.
+/// returns what to send (or, for a fan-out's copies, sends them through `fanOut`, whose helper
+/// threads each touch only the viewers of the chunks they claimed, and are done before the
+/// method returns), so the packet path has no Task, actor hop or lock.
 final class MediaRouter: @unchecked Sendable {
     typealias Datagram = (bytes: [UInt8], to: SocketAddress)
 

@@ -15,7 +15,9 @@ import ServiceLifecycle
 
 /// The SFU inside the `marquee` process: one UDP socket (`--media-udp`), every WHIP and WHEP
 /// session on it. The packet path runs on one NIO event loop with the router's state confined
-/// to it; the log hears about streams and viewers through `ViewingSessions`, off that path.
+/// to it, except that a large fan-out borrows helper threads (`FanOutPool`) and waits for them
+/// before the loop goes on; the log hears about streams and viewers through `ViewingSessions`,
+/// off that path.
 public final class MediaServer: MediaSignaling, Service, @unchecked Sendable {
     public let config: MediaConfig
     public let certificate: DTLSCertificate
