@@ -123,19 +123,20 @@ extension RequestMeta {
         var w = PlainJSONWriter(capacity: 80 + (actor?.utf8.count ?? 0) + (idempotencyKey?.utf8.count ?? 0)
                                     + (requestHash?.utf8.count ?? 0) + (correlationId?.utf8.count ?? 0) + (clientIp?.utf8.count ?? 0))
         var separator = false
-        func member(_ key: StaticString, _ value: String?) -> Bool {
-            guard let value else { return true }
+        func member(_ key: StaticString, _ value: String?) {
+            guard let value else { return }
             if separator { w.literal(",") }
             separator = true
             w.literal(key)
-            return w.string(value)
+            w.string(value)
         }
         w.literal("{")
-        guard member(#""actor":"#, actor), member(#""idempotencyKey":"#, idempotencyKey),
-              member(#""requestHash":"#, requestHash), member(#""correlationId":"#, correlationId),
-              member(#""clientIp":"#, clientIp)
-        else { return try JSONEncoding.encode(self, nulls: .omit) }
+        member(#""actor":"#, actor)
+        member(#""idempotencyKey":"#, idempotencyKey)
+        member(#""requestHash":"#, requestHash)
+        member(#""correlationId":"#, correlationId)
+        member(#""clientIp":"#, clientIp)
         w.literal("}")
-        return w.bytes
+        return w.isPlain ? w.bytes : try JSONEncoding.encode(self, nulls: .omit)
     }
 }

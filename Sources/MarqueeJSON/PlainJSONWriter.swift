@@ -3,13 +3,16 @@
 ///
 /// The writer appends events' payloads on its critical path, and the Codable bridge (a container
 /// per object, a key lookup per field) cost more than the bytes themselves. A hand-written
-/// encoder writes its keys as literals and its values with this; `string` refuses (returns
-/// false) a string that JSON escapes (`"`, `\` or a control character), so that the caller falls
+/// encoder writes its keys as literals and its values with this, then checks `isPlain` once: a
+/// string that JSON escapes (`"`, `\` or a control character) clears it, and the caller falls
 /// back to `JSONEncoding` for the whole value instead of repeating the escaping rules. Every other
 /// string, non-ASCII included, is plain UTF-8 in both.
 public struct PlainJSONWriter: Sendable {
     /// The UTF-8 JSON text written so far.
     public private(set) var bytes: [UInt8]
+    /// False once a string needed escaping: `bytes` is then not the value's JSON, and the caller
+    /// encodes the value with `JSONEncoding` instead.
+    public private(set) var isPlain = true
 
     /// An empty writer with room for `capacity` bytes.
     public init(capacity: Int) {
@@ -23,25 +26,24 @@ public struct PlainJSONWriter: Sendable {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// Appends `"value"`; false (having appended part of it) when JSON would escape a byte of it.
-    public mutating func string(_ value: String) -> Bool {
+    /// Appends `"value"`, or clears `isPlain` when JSON would escape a byte of it.
+    public mutating func string(_ value: String) {
         var value = value
-        return value.withUTF8 { utf8 in
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+        value.withUTF8 { utf8 in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                isPlain = false
+                return
+            }
             bytes.append(UInt8(ascii: "\""))
             bytes.append(contentsOf: utf8)
             bytes.append(UInt8(ascii: "\""))
-            return true
         }
     }
 
     /// Appends `null` for nil, else as `string`.
-    public mutating func optionalString(_ value: String?) -> Bool {
-        guard let value else {
-            literal("null")
-            return true
-        }
-        return string(value)
+    public mutating func optionalString(_ value: String?) {
+        guard let value else { return literal("null") }
+        string(value)
     }
 
     /// Appends an integer in plain decimal, as `JSONWriter.write(_: Int64)` does.

@@ -14,17 +14,17 @@ extension GiftSent {
         var w = PlainJSONWriter(capacity: 160 + 4 * 20 + giftId.utf8.count + channelId.utf8.count + fromAccountId.utf8.count
                                     + toAccountId.utf8.count + gift.utf8.count + (streamId?.utf8.count ?? 0) + (message?.utf8.count ?? 0))
         w.literal(#"{"giftId":"#)
-        guard w.string(giftId) else { return try JSONEncoding.encode(self) }
+        w.string(giftId)
         w.literal(#","streamId":"#)
-        guard w.optionalString(streamId) else { return try JSONEncoding.encode(self) }
+        w.optionalString(streamId)
         w.literal(#","channelId":"#)
-        guard w.string(channelId) else { return try JSONEncoding.encode(self) }
+        w.string(channelId)
         w.literal(#","fromAccountId":"#)
-        guard w.string(fromAccountId) else { return try JSONEncoding.encode(self) }
+        w.string(fromAccountId)
         w.literal(#","toAccountId":"#)
-        guard w.string(toAccountId) else { return try JSONEncoding.encode(self) }
+        w.string(toAccountId)
         w.literal(#","gift":"#)
-        guard w.string(gift) else { return try JSONEncoding.encode(self) }
+        w.string(gift)
         w.literal(#","quantity":"#)
         w.integer(Int64(quantity))
         w.literal(#","tokens":"#)
@@ -34,8 +34,8 @@ extension GiftSent {
         w.literal(#","feeTokens":"#)
         w.integer(feeTokens)
         w.literal(#","message":"#)
-        guard w.optionalString(message) else { return try JSONEncoding.encode(self) }
+        w.optionalString(message)
         w.literal("}")
-        return w.bytes
+        return w.isPlain ? w.bytes : try JSONEncoding.encode(self)
     }
 }
