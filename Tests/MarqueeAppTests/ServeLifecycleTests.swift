@@ -82,7 +82,8 @@ struct ServeLifecycleTests {
         #expect(try await server.stop() == 0)
 
         for (name, value) in [("MARQUEE_PLATFORM_FEE_PERCENT", "101"), ("MARQUEE_PLATFORM_FEE_PERCENT", "ten"),
-                              ("MARQUEE_GIFT_CATALOG", "kiss:0"), ("MARQUEE_GIFT_CATALOG", "Kiss:3"), ("MARQUEE_BCRYPT_COST", "3")] {
+                              ("MARQUEE_GIFT_CATALOG", "kiss:0"), ("MARQUEE_GIFT_CATALOG", "Kiss:3"), ("MARQUEE_BCRYPT_COST", "3"),
+                              ("MARQUEE_MEDIA_THREADS", "0"), ("MARQUEE_MEDIA_THREADS", "two")] {
             let refused = try await runMarquee(["serve", "--data-dir", try directory.directory("bad"), "--http", "127.0.0.1:0"],
                                                environment: [name: value], scratch: directory.path, timeout: .seconds(30))
             #expect(refused.status != 0, "\(name)=\(value) must stop serve: \(refused)")
@@ -133,6 +134,8 @@ struct ServeLifecycleTests {
         #expect(config.domain.billingPeriodMillis == 2000 && config.domain.reconnectGraceMillis == 7000)
         #expect(config.domain.chatMessagesPerWindow == 3 && config.domain.chatWindowMillis == 20_000 && config.domain.adBreakIntervalMillis == 900_000)
         #expect(throws: ServerConfig.Invalid.self) { try ServerConfig.resolve(dataDir: nil, http: nil, environment: ["MARQUEE_CHAT_RATE_LIMIT": "50/1"]) }
+        #expect(try ServerConfig.resolve(dataDir: nil, http: nil, environment: ["MARQUEE_MEDIA_THREADS": "3"]).mediaThreads == 3)
+        #expect(throws: ServerConfig.Invalid.self) { try ServerConfig.resolve(dataDir: nil, http: nil, environment: ["MARQUEE_MEDIA_THREADS": "65"]) }
         #expect(ServerConfig().domain.billingPeriodMillis == 60_000 && ServerConfig().domain.reconnectGraceMillis == 60_000)
     }
 
