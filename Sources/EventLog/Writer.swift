@@ -19,9 +19,8 @@ public struct Decision<Outcome: Sendable>: Sendable {
 }
 
 /// The domain side of the writer: decides commands against in-memory state.
-/// Called by the writer only, one command at a time and never concurrently: on its thread, or on
-/// its helper thread, which prepares the next chunk of a large batch while the writer thread only
-/// inserts rows (never touching the handler) and then waits for it.
+/// Called by the writer only, one call at a time and never concurrently: `decide` on its preparer
+/// thread; `load` at start, and on its writer thread after a failed commit while the preparer is held.
 public protocol CommandHandler: AnyObject, SendableMetatype {
     associatedtype Command: Sendable
     associatedtype Outcome: Sendable
@@ -53,16 +52,38 @@ public enum WriterError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// The single writer of the event log, with group commit.
+/// The single writer of the event log, with group commit, in two stages on two threads.
 ///
-/// Commands from every caller go into one queue. The writer thread takes everything queued
-/// (up to `maxBatch`), decides each command, appends all resulting events in one
-/// transaction (one fsync with `synchronous=FULL`), and only then answers each caller. A
-/// rejected command answers its caller with the error and appends nothing.
+/// Commands from every caller go into one queue. The **preparer** thread takes everything queued
+/// (up to `maxBatch`) as one batch and decides each command against the handler's in-memory
+/// state, encoding and chaining the rows it appends; it touches no database. The **writer**
+/// thread appends a prepared batch in one transaction (one fsync with `synchronous=FULL`) and
+/// only then answers each caller. The two overlap: while the writer thread inserts and commits
+/// batch N, the preparer decides batch N+1 against the state that includes N. A rejected command
+/// answers its caller with the error and appends nothing.
+///
+/// If a transaction fails, its batch and the one prepared behind it (decided on top of it) fail
+/// every caller with `WriterError.storage`; the preparer is held while the writer thread rolls
+/// back and rebuilds the handler and the chain from what is durably in the log.
 public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private struct Pending {
         let command: Handler.Command
         let continuation: CheckedContinuation<Appended<Handler.Outcome>, any Error>
+    }
+
+    /// A batch decided, encoded and hashed, ready to insert.
+    private struct Prepared {
+        var batch: [Pending]
+        var steps: [Step] = []
+        /// One per command of `batch`, in order.
+        var results: [Result<Appended<Handler.Outcome>, any Error>] = []
+        /// The seq of the batch's last event (the head before it when it appends nothing).
+        var lastSeq: Int64 = 0
+    }
+
+    private enum Step {
+        case insert(RecordedEvent)
+        case sideWrite(@Sendable (Connection) throws -> Void)
     }
 
     public let watcher: HeadWatcher
@@ -70,14 +91,23 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private let handler: Handler
     private let clock: any WallClock
     private let maxBatch: Int
+
+    // Guarded by `condition`.
     private let condition = NSCondition()
     private var queue: [Pending] = []
+    /// Prepared and waiting for the writer thread (at most one: the pipeline is two deep).
+    private var ready: Prepared?
+    /// The preparer is deciding a batch it took from the queue.
+    private var preparing = false
+    /// The writer thread is undoing a failed transaction: the preparer waits.
+    private var recovering = false
     private var running = false
     private var stopping = false
+    private var preparerDone = false
     private var finished = false
-    private var thread: Thread?
+    private var threads: [Thread] = []
 
-    // Chain state: used by the writer thread, or by the helper while the writer thread inserts.
+    // Chain state: the preparer's, except while it is held during recovery (`recovering`).
     private var headSeq: Int64 = 0
     private var headHash: [UInt8] = HashChain.genesis
     private var lastMillis: Int64 = 0
@@ -94,28 +124,38 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
         self.clock = clock
         self.maxBatch = maxBatch
         try handler.load(from: store)
+        watcher = HeadWatcher(head: 0)
+        try loadChain()
+        watcher.advance(to: headSeq)
+    }
+
+    /// The chain state from what is durably in the log.
+    private func loadChain() throws {
         let head = try store.head()
         headSeq = head.seq
         headHash = head.hash
         versions = try store.streamVersions()
+        lastMillis = 0
         if let last = try store.event(seq: head.seq), let time = last.recordedTime { lastMillis = time.milliseconds }
-        watcher = HeadWatcher(head: head.seq)
     }
 
-    /// Starts the writer thread.
+    /// Starts the preparer and writer threads.
     public func start() {
         condition.lock()
         defer { condition.unlock() }
         guard !running else { return }
         running = true
-        let thread = Thread { [self] in
-            ThreadName.set("marquee-writer")
-            self.run()
+        for stage in ["marquee-writer", "marquee-prepare"] {
+            let thread = Thread { [self] in
+                ThreadName.set(stage)
+                if stage == "marquee-writer" { runWriter() } else { runPreparer() }
+            }
+            let name = stage
+            thread.name = name
+            thread.stackSize = 8 << 20
+            threads.append(thread)
+            thread.start()
         }
-        thread.name = "marquee-log-writer"
-        thread.stackSize = 8 << 20
-        self.thread = thread
-        thread.start()
     }
 
     /// Decides and durably appends one command; returns after its transaction committed.
@@ -128,12 +168,12 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
                 return
             }
             queue.append(Pending(command: command, continuation: continuation))
-            condition.signal()
+            condition.broadcast()
             condition.unlock()
         }
     }
 
-    /// Stops taking commands, finishes what is queued, and waits for the thread to end.
+    /// Stops taking commands, finishes what is queued, and waits for both threads to end.
     public func shutdown() {
         condition.lock()
         stopping = true
@@ -146,27 +186,27 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     /// The position of the last committed event.
     public var head: Int64 { watcher.head }
 
-    /// Commands waiting for the writer thread (not counting the batch it is working on).
+    /// Commands waiting for the preparer (not counting the batches being prepared or written).
     public var queueDepth: Int {
         condition.lock()
         defer { condition.unlock() }
         return queue.count
     }
 
-    private func run() {
+    /// Takes the queue as a batch whenever the writer thread has taken the last prepared one.
+    private func runPreparer() {
+        condition.lock()
         while true {
-            condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty && stopping {
-                finished = true
+            while (queue.isEmpty || ready != nil || recovering) && !(stopping && queue.isEmpty) { condition.wait() }
+            if queue.isEmpty {
+                preparerDone = true
                 condition.broadcast()
                 condition.unlock()
-                helper.stop()
                 return
             }
             // Usually the whole queue: hand the array over rather than copy each command out of it
             // (this class is generic and not specialized across modules, so every element copy
-            // and destroy goes through runtime metadata: ~4 % of the writer thread at 256 callers).
+            // and destroy goes through runtime metadata).
             let batch: [Pending]
             if queue.count <= maxBatch {
                 batch = queue
@@ -176,103 +216,108 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
                 batch = Array(queue.prefix(maxBatch))
                 queue.removeFirst(maxBatch)
             }
+            preparing = true
             condition.unlock()
-            process(batch)
+            let prepared = prepare(batch)
+            condition.lock()
+            preparing = false
+            ready = prepared
+            condition.broadcast()
         }
     }
 
-    /// A run of commands decided, encoded and hashed, ready to insert.
-    private struct Prepared {
-        var steps: [Step] = []
-        var results: [Result<Appended<Handler.Outcome>, any Error>] = []
-        /// Stream versions before each appended event, to undo them if the batch is not committed.
-        var touched: [(String, Int64?)] = []
+    /// Appends each prepared batch in one transaction, then answers its callers.
+    private func runWriter() {
+        condition.lock()
+        while true {
+            while ready == nil && !preparerDone { condition.wait() }
+            guard let prepared = ready else {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            ready = nil
+            condition.broadcast()
+            condition.unlock()
+            if let failure = commit(prepared) {
+                recover(from: failure, failed: prepared)
+            } else {
+                batches.add(1, ordering: .relaxed)
+                watcher.advance(to: prepared.lastSeq)
+                // By index: a generic `zip` iterator costs a metadata lookup per element here.
+                for index in prepared.batch.indices {
+                    prepared.batch[index].continuation.resume(with: prepared.results[index])
+                }
+            }
+            condition.lock()
+        }
     }
 
-    private enum Step {
-        case insert(RecordedEvent)
-        case sideWrite(@Sendable (Connection) throws -> Void)
-    }
-
-    /// Batches at least this large are prepared in chunks, the next chunk on the helper thread
-    /// while this one inserts the current one.
-    private static var chunkedFrom: Int { 48 }
-
-    /// Runs one job at a time on its own thread (started on first use): the preparation of the
-    /// next chunk of a large batch.
-    private let helper = HelperThread(name: "marquee-log-prepare")
-
-    /// Decides, appends and commits one batch in one transaction, then answers its callers.
-    ///
-    /// Preparing a command (decide against the in-memory state, JSON-encode, chain the hash)
-    /// needs no database; inserting its rows needs no domain state. A large batch is cut into
-    /// four chunks: while the writer thread inserts chunk k, the helper prepares chunk k+1, so
-    /// the two halves of the CPU work overlap. The handler and the chain state are used by one
-    /// thread at a time (the helper from `run` to `wait`), and the batch is still one transaction.
-    private func process(_ batch: [Pending]) {
-        let startSeq = headSeq, startHash = headHash, startMillis = lastMillis
-        var results: [Result<Appended<Handler.Outcome>, any Error>] = []
-        results.reserveCapacity(batch.count)
-        var touched: [(String, Int64?)] = []
-        var failure: (any Error)?
+    /// The INSERTs and side writes of a prepared batch in one transaction; the error if it failed.
+    private func commit(_ prepared: Prepared) -> (any Error)? {
         do {
             try store.connection.execute("BEGIN IMMEDIATE")
+            let insert = try store.connection.prepared("""
+                INSERT INTO events(seq, stream, version, type, schema, data, meta, recorded_at, prev_hash, hash)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                """)
+            for step in prepared.steps {
+                switch step {
+                case .insert(let event):
+                    try insert.bind(1, event.seq)
+                    try insert.bind(2, event.stream)
+                    try insert.bind(3, event.version)
+                    try insert.bind(4, event.type)
+                    try insert.bind(5, event.schema)
+                    try insert.bindText(6, bytes: event.data)
+                    try insert.bindText(7, bytes: event.meta)
+                    try insert.bind(8, event.recordedAt)
+                    try insert.bindBlob(9, event.prevHash)
+                    try insert.bindBlob(10, event.hash)
+                    try insert.run()
+                case .sideWrite(let sideWrite):
+                    try sideWrite(store.connection)
+                }
+            }
+            try store.connection.execute("COMMIT")
+            return nil
         } catch {
-            failure = error
+            return error
         }
-        if failure == nil {
-            let chunkSize = batch.count >= Self.chunkedFrom ? (batch.count + 3) / 4 : batch.count
-            var chunks = stride(from: 0, to: batch.count, by: chunkSize).map { batch[$0..<min($0 + chunkSize, batch.count)] }[...]
-            var current = prepare(chunks.removeFirst())
-            while true {
-                let box = Box<Prepared>()
-                if let chunk = chunks.popFirst() {
-                    helper.run { [self] in box.value = prepare(chunk) }
-                }
-                do { try write(current.steps) } catch { failure = error }
-                helper.wait()
-                results += current.results
-                touched += current.touched
-                guard let next = box.value else { break }
-                current = next
-                if failure != nil {
-                    // Keep what the helper prepared so its versions are undone too; stop writing.
-                    touched += next.touched
-                    break
-                }
-            }
-            if failure == nil {
-                do { try store.connection.execute("COMMIT") } catch { failure = error }
-            }
-        }
-        if let failure {
-            // The transaction failed after the handler evolved its state: undo everything and
-            // rebuild from what is durably in the log, then fail every caller of the batch.
-            try? store.connection.execute("ROLLBACK")
-            headSeq = startSeq
-            headHash = startHash
-            lastMillis = startMillis
-            for (stream, previous) in touched.reversed() { versions[stream] = previous }
-            do { try handler.load(from: store) } catch {}
-            let error = WriterError.storage(String(describing: failure))
-            for pending in batch { pending.continuation.resume(throwing: error) }
-            return
-        }
-        batches.add(1, ordering: .relaxed)
-        if headSeq > startSeq { watcher.advance(to: headSeq) }
-        // By index: a generic `zip` iterator costs a metadata lookup per element here.
-        for index in batch.indices {
-            batch[index].continuation.resume(with: results[index])
-        }
+    }
+
+    /// A transaction failed after the handler evolved its state, for its batch and perhaps for
+    /// the next one already prepared on top of it: hold the preparer, roll back, fail the callers
+    /// of both, and rebuild the handler and the chain from what is durably in the log.
+    private func recover(from failure: any Error, failed: Prepared) {
+        condition.lock()
+        recovering = true
+        while preparing { condition.wait() }
+        let behind = ready
+        ready = nil
+        condition.unlock()
+        try? store.connection.execute("ROLLBACK")
+        do {
+            try loadChain()
+            try handler.load(from: store)
+        } catch {}
+        let error = WriterError.storage(String(describing: failure))
+        for pending in failed.batch { pending.continuation.resume(throwing: error) }
+        for pending in behind?.batch ?? [] { pending.continuation.resume(throwing: error) }
+        condition.lock()
+        recovering = false
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Decides each command against the handler's in-memory state and computes the rows it
     /// appends (seq, version, recorded_at, hash chain), advancing the chain state. Touches no database.
-    private func prepare(_ commands: ArraySlice<Pending>) -> Prepared {
-        var prepared = Prepared()
-        prepared.results.reserveCapacity(commands.count)
-        prepared.steps.reserveCapacity(commands.count)
-        for pending in commands {
+    private func prepare(_ batch: [Pending]) -> Prepared {
+        var prepared = Prepared(batch: batch)
+        prepared.results.reserveCapacity(batch.count)
+        prepared.steps.reserveCapacity(batch.count)
+        for pending in batch {
             let millis = max(clock.now().milliseconds, lastMillis)
             lastMillis = millis
             let decision: Decision<Handler.Outcome>
@@ -288,9 +333,7 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
             recorded.reserveCapacity(decision.events.count)
             for event in decision.events {
                 let seq = headSeq + 1
-                let previous = versions[event.stream]
-                prepared.touched.append((event.stream, previous))
-                let version = (previous ?? 0) + 1
+                let version = (versions[event.stream] ?? 0) + 1
                 let hash = HashChain.hash(prevHash: headHash, seq: seq, stream: event.stream, version: version, type: event.type,
                                           schema: event.schema, data: event.data, meta: event.meta, recordedAt: recordedAt)
                 let row = RecordedEvent(seq: seq, stream: event.stream, version: version, type: event.type,
@@ -305,103 +348,7 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
             if let sideWrite = decision.sideWrite { prepared.steps.append(.sideWrite(sideWrite)) }
             prepared.results.append(.success(Appended(outcome: decision.outcome, events: recorded)))
         }
+        prepared.lastSeq = headSeq
         return prepared
-    }
-
-    /// The INSERTs and side writes of prepared commands, inside the open transaction.
-    private func write(_ steps: [Step]) throws {
-        let insert = try store.connection.prepared("""
-            INSERT INTO events(seq, stream, version, type, schema, data, meta, recorded_at, prev_hash, hash)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-            """)
-        for step in steps {
-            switch step {
-            case .insert(let event):
-                try insert.bind(1, event.seq)
-                try insert.bind(2, event.stream)
-                try insert.bind(3, event.version)
-                try insert.bind(4, event.type)
-                try insert.bind(5, event.schema)
-                try insert.bindText(6, bytes: event.data)
-                try insert.bindText(7, bytes: event.meta)
-                try insert.bind(8, event.recordedAt)
-                try insert.bindBlob(9, event.prevHash)
-                try insert.bindBlob(10, event.hash)
-                try insert.run()
-            case .sideWrite(let sideWrite):
-                try sideWrite(store.connection)
-            }
-        }
-    }
-}
-
-/// Carries a result from the helper thread back to the writer thread (`HelperThread.wait` orders
-/// the write before the read).
-private final class Box<Value>: @unchecked Sendable {
-    var value: Value?
-}
-
-/// A thread that runs one job at a time for its owner, who hands a job over with `run` and
-/// waits for it with `wait` (started on first use, ended by `stop`).
-final class HelperThread: @unchecked Sendable {
-    private let name: String
-    private let condition = NSCondition()
-    private var job: (@Sendable () -> Void)?
-    private var busy = false
-    private var stopped = false
-    private var started = false
-
-    init(name: String) { self.name = name }
-
-    func run(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        defer { condition.unlock() }
-        precondition(!busy && !stopped, "one job at a time, before stop")
-        if !started {
-            started = true
-            let thread = Thread { [self] in
-                ThreadName.set(name)
-                loop()
-            }
-            thread.name = name
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        self.job = job
-        busy = true
-        condition.broadcast()
-    }
-
-    /// Blocks until the job handed over last has finished (at once when none is running).
-    func wait() {
-        condition.lock()
-        while busy { condition.wait() }
-        condition.unlock()
-    }
-
-    /// Ends the thread once it is idle.
-    func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while job == nil && !stopped { condition.wait() }
-            guard let job else {
-                condition.unlock()
-                return
-            }
-            self.job = nil
-            condition.unlock()
-            job()
-            condition.lock()
-            busy = false
-            condition.broadcast()
-            condition.unlock()
-        }
     }
 }

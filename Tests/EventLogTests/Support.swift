@@ -17,8 +17,11 @@ enum TestCommand: Sendable {
     case reject(String)
     /// Appends one event to `stream`, then its side write throws inside the transaction.
     case failingSideWrite(stream: String)
-    /// Appends one event to `stream` after blocking the writer thread until `gateRelease` is signalled.
+    /// Appends one event to `stream` after blocking the thread that decides until `gateRelease` is signalled.
     case gate(stream: String)
+    /// Appends one event to `stream`; its side write blocks the writer thread inside the
+    /// transaction until `sideWriteRelease` is signalled, then throws.
+    case stalledFailingSideWrite(stream: String)
 }
 
 struct Rejected: Error, Equatable { var reason: String }
@@ -39,12 +42,18 @@ final class TestHandler: CommandHandler, Sendable {
     /// Advanced to n when the writer thread enters the n-th gate command.
     let gateEntered = HeadWatcher()
     let gateRelease = DispatchSemaphore(value: 0)
+    /// Advanced to n when the writer thread enters the n-th stalled side write.
+    let sideWriteEntered = HeadWatcher()
+    let sideWriteRelease = DispatchSemaphore(value: 0)
+    /// Commands handed to `decide` so far.
+    let decided = Atomic<Int>(0)
 
     func load(from store: EventStore) throws {
         loads.add(1, ordering: .sequentiallyConsistent)
     }
 
     func decide(_ command: TestCommand, now: Timestamp, nextSeq: Int64) throws -> Decision<Decided> {
+        decided.add(1, ordering: .sequentiallyConsistent)
         let outcome = Decided(nextSeq: nextSeq, now: now)
         switch command {
         case .append(let stream, let count, let type):
@@ -58,6 +67,14 @@ final class TestHandler: CommandHandler, Sendable {
         case .failingSideWrite(let stream):
             return Decision(events: [NewEvent(stream: stream, type: "test.doomed", data: Array("{}".utf8))],
                             sideWrite: { @Sendable _ in throw SideWriteFailed() }, outcome: outcome)
+        case .stalledFailingSideWrite(let stream):
+            let entered = sideWriteEntered, release = sideWriteRelease
+            return Decision(events: [NewEvent(stream: stream, type: "test.doomed", data: Array("{}".utf8))],
+                            sideWrite: { @Sendable _ in
+                                entered.advance(to: entered.head + 1)
+                                _ = release.wait(timeout: .now() + 30)
+                                throw SideWriteFailed()
+                            }, outcome: outcome)
         case .gate(let stream):
             gateEntered.advance(to: gateEntered.head + 1)
             // Bounded: a test that forgets to release does not hang the writer for good.

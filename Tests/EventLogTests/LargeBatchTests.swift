@@ -2,11 +2,11 @@ import EventLog
 import MarqueeCore
 import Testing
 
-/// A large batch is prepared in chunks, the next on a helper thread while the current one
-/// inserts. It must behave exactly like one batch: one transaction, the chain and versions in
-/// order, rejections answered alone, and a failure anywhere failing every caller of the batch.
-@Suite("LogWriter: a large batch prepared in chunks")
-struct ChunkedBatchTests {
+/// A large batch is decided on the preparer thread and inserted on the writer thread. It must
+/// behave exactly like one batch: one transaction, the chain and versions in order, rejections
+/// answered alone, and a failure anywhere failing every caller of the batch.
+@Suite("LogWriter: a large batch")
+struct LargeBatchTests {
     /// Holds the writer in a gate command, queues `commands`, then releases it: the queued
     /// commands form one batch of `commands.count`.
     func oneBatch(_ log: TestLog, _ commands: [TestCommand]) async throws -> [Result<Appended<Decided>, any Error>] {
@@ -53,7 +53,7 @@ struct ChunkedBatchTests {
     }
 
     @Test(arguments: [3, 70, 140])
-    func aFailureInAnyChunkFailsTheWholeBatchAndTheWriterRecovers(failingAt: Int) async throws {
+    func aFailureAnywhereFailsTheWholeBatchAndTheWriterRecovers(failingAt: Int) async throws {
         try await withTestLog { log in
             _ = try await log.writer.submit(.append(stream: "s0", count: 1)) // seq 1, s0 v1
             let commands: [TestCommand] = (0..<150).map { i in
