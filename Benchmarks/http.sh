@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # HTTP benchmark: gifts/s at 64 connections (wrk), beside GET /healthz on the same server and run.
 # Usage: Benchmarks/http.sh [seconds]   (needs a release build and Debian's wrk)
+# MARQUEE_BIN picks another binary (default .build/release/marquee), for A/B runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-bin=.build/release/marquee
+bin=${MARQUEE_BIN:-.build/release/marquee}
 command -v wrk >/dev/null || ./Deploy/install-packages.sh wrk
 dir=$(mktemp -d "${TMPDIR:-/tmp}/marquee-bench-http.XXXX")
 port=18765

@@ -58,9 +58,11 @@ public enum WriterError: Error, CustomStringConvertible, Sendable {
 /// (up to `maxBatch`) as one batch and decides each command against the handler's in-memory
 /// state, encoding and chaining the rows it appends; it touches no database. The **writer**
 /// thread appends a prepared batch in one transaction (one fsync with `synchronous=FULL`) and
-/// only then answers each caller. The two overlap: while the writer thread inserts and commits
-/// batch N, the preparer decides batch N+1 against the state that includes N. A rejected command
-/// answers its caller with the error and appends nothing.
+/// only then answers each caller. The two overlap: while the writer thread commits batch N, the
+/// preparer decides batch N+1 against the state that includes N. It takes the queue once the
+/// writer thread has inserted N (at once when that thread is idle), so the callers answered by
+/// the batch before N have had time to send their next command and batches stay large. A
+/// rejected command answers its caller with the error and appends nothing.
 ///
 /// If a transaction fails, its batch and the one prepared behind it (decided on top of it) fail
 /// every caller with `WriterError.storage`; the preparer is held while the writer thread rolls
@@ -68,7 +70,9 @@ public enum WriterError: Error, CustomStringConvertible, Sendable {
 public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private struct Pending {
         let command: Handler.Command
-        let continuation: CheckedContinuation<Appended<Handler.Outcome>, any Error>
+        /// Unchecked: each is resumed exactly once, by the writer thread (answer or failure) or by
+        /// `submit` itself when stopped. The checked kind allocates a canary per command.
+        let continuation: UnsafeContinuation<Appended<Handler.Outcome>, any Error>
     }
 
     /// A batch decided, encoded and hashed, ready to insert.
@@ -99,6 +103,10 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private var ready: Prepared?
     /// The preparer is deciding a batch it took from the queue.
     private var preparing = false
+    /// The writer thread is inserting a batch (not yet committing it). The preparer waits for its
+    /// commit before taking the queue, so callers answered by the batch before have had time to
+    /// send their next command; an idle writer thread takes a batch at once.
+    private var inserting = false
     /// The writer thread is undoing a failed transaction: the preparer waits.
     private var recovering = false
     private var running = false
@@ -160,7 +168,7 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
 
     /// Decides and durably appends one command; returns after its transaction committed.
     public func submit(_ command: Handler.Command) async throws -> Appended<Handler.Outcome> {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             condition.lock()
             if stopping || !running {
                 condition.unlock()
@@ -197,7 +205,7 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private func runPreparer() {
         condition.lock()
         while true {
-            while (queue.isEmpty || ready != nil || recovering) && !(stopping && queue.isEmpty) { condition.wait() }
+            while (queue.isEmpty || ready != nil || inserting || recovering) && !(stopping && queue.isEmpty) { condition.wait() }
             if queue.isEmpty {
                 preparerDone = true
                 condition.broadcast()
@@ -238,20 +246,33 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
                 return
             }
             ready = nil
+            inserting = true
             condition.broadcast()
             condition.unlock()
-            if let failure = commit(prepared) {
-                recover(from: failure, failed: prepared)
-            } else {
-                batches.add(1, ordering: .relaxed)
-                watcher.advance(to: prepared.lastSeq)
-                // By index: a generic `zip` iterator costs a metadata lookup per element here.
-                for index in prepared.batch.indices {
-                    prepared.batch[index].continuation.resume(with: prepared.results[index])
-                }
-            }
+            write(prepared)
             condition.lock()
         }
+    }
+
+    /// Commits a prepared batch and answers its callers, or recovers from its failure.
+    private func write(_ prepared: Prepared) {
+        if let failure = commit(prepared) {
+            recover(from: failure, failed: prepared)
+        } else {
+            batches.add(1, ordering: .relaxed)
+            watcher.advance(to: prepared.lastSeq)
+            // By index: a generic `zip` iterator costs a metadata lookup per element here.
+            for index in prepared.batch.indices {
+                prepared.batch[index].continuation.resume(with: prepared.results[index])
+            }
+        }
+    }
+
+    private func insertsDone() {
+        condition.lock()
+        inserting = false
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The INSERTs and side writes of a prepared batch in one transaction; the error if it failed.
@@ -280,9 +301,12 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
                     try sideWrite(store.connection)
                 }
             }
+            insertsDone()
             try store.connection.execute("COMMIT")
             return nil
         } catch {
+            // `inserting` stays set until the recovery is done: nothing is decided on top of a
+            // batch that failed before its commit.
             return error
         }
     }
@@ -307,6 +331,7 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
         for pending in behind?.batch ?? [] { pending.continuation.resume(throwing: error) }
         condition.lock()
         recovering = false
+        inserting = false
         condition.broadcast()
         condition.unlock()
     }

@@ -45,15 +45,12 @@ final class TestHandler: CommandHandler, Sendable {
     /// Advanced to n when the writer thread enters the n-th stalled side write.
     let sideWriteEntered = HeadWatcher()
     let sideWriteRelease = DispatchSemaphore(value: 0)
-    /// Commands handed to `decide` so far.
-    let decided = Atomic<Int>(0)
 
     func load(from store: EventStore) throws {
         loads.add(1, ordering: .sequentiallyConsistent)
     }
 
     func decide(_ command: TestCommand, now: Timestamp, nextSeq: Int64) throws -> Decision<Decided> {
-        decided.add(1, ordering: .sequentiallyConsistent)
         let outcome = Decided(nextSeq: nextSeq, now: now)
         switch command {
         case .append(let stream, let count, let type):

@@ -203,44 +203,42 @@ struct WriterTests {
         }
     }
 
-    /// The two stages overlap: while the writer thread is inside batch N's transaction, the
-    /// preparer decides batch N+1 on top of it. When N fails, N+1 fails with it; a command still
-    /// queued is decided after the recovery, against the state rebuilt from the log.
-    @Test func theBatchPreparedBehindAFailedOneFailsWithItAndTheQueueContinues() async throws {
+    /// Under load the preparer hands batches to the writer thread and takes the next batch once
+    /// that thread has inserted the last one. A batch that fails on the writer thread fails all of
+    /// its callers; a command queued behind it is decided after the recovery, on the state rebuilt
+    /// from the log.
+    @Test func aFailureOnTheWriterThreadLeavesTheQueueToContinueOnTheRebuiltState() async throws {
         try await withTestLog { log in
             let writer = log.writer
-            let first = try await writer.submit(.append(stream: "a", count: 1)) // seq 1, a v1
-            let decidedBefore = log.handler.decided.load(ordering: .sequentiallyConsistent)
-
+            let handler = log.handler
+            // Hold the preparer in a gate so the next two commands form one batch.
+            let first = enqueue(writer, .gate(stream: "g"))
+            try await within(30, "the first gate") { await handler.gateEntered.wait(after: 0) }
+            let secondGate = enqueue(writer, .gate(stream: "h"))
             let doomed = enqueue(writer, .stalledFailingSideWrite(stream: "d"))
-            try await within(30, "the writer thread inside the failing transaction") {
-                await log.handler.sideWriteEntered.wait(after: 0)
-            }
-            let behind = enqueue(writer, .append(stream: "a", count: 2))
-            try await within(30, "the next batch decided while the first is in its transaction") {
-                while log.handler.decided.load(ordering: .sequentiallyConsistent) < decidedBefore + 2 {
-                    try await Task.sleep(for: .milliseconds(2))
-                }
-            }
-            let queued = enqueue(writer, .append(stream: "b", count: 1))
+            try await waitUntilQueued(writer, 2)
+            handler.gateRelease.signal()
+            let committed = try await within { try await first.value }
+            // The preparer holds [h, d] in the second gate; one more command waits behind it.
+            try await within(30, "the second gate") { await handler.gateEntered.wait(after: 1) }
+            let behind = enqueue(writer, .append(stream: "g", count: 1))
             try await waitUntilQueued(writer, 1)
-            #expect(writer.committedBatches == 1, "nothing after the first command has committed")
-            #expect(log.handler.decided.load(ordering: .sequentiallyConsistent) == decidedBefore + 2,
-                    "the queued command waits: one batch is prepared ahead, no more")
+            handler.gateRelease.signal()
+            try await within(30, "the writer thread inside the failing transaction") {
+                await handler.sideWriteEntered.wait(after: 0)
+            }
+            #expect(writer.queueDepth == 1, "the preparer takes a batch only once the writer thread commits the last one")
 
-            log.handler.sideWriteRelease.signal()
+            handler.sideWriteRelease.signal()
+            #expect(isStorageError(try await within { await secondGate.result }.failure))
             #expect(isStorageError(try await within { await doomed.result }.failure))
-            #expect(isStorageError(try await within { await behind.result }.failure), "decided on top of the failed batch")
-            let afterRecovery = try #require(try await within { await queued.result }.success)
-            #expect(afterRecovery.events.map(\.seq) == [2])
-            #expect(afterRecovery.events.map(\.version) == [1])
-            #expect(afterRecovery.events.first?.prevHash == first.events.first?.hash)
-            #expect(log.handler.loads.load(ordering: .sequentiallyConsistent) == 2, "one rebuild after the failure")
-
-            let next = try await within { try await writer.submit(.append(stream: "a", count: 1)) }
-            #expect(next.events.map(\.version) == [2], "stream a continues after its committed v1")
+            let after = try #require(try await within { await behind.result }.success)
+            #expect(after.events.map(\.seq) == [2])
+            #expect(after.events.map(\.version) == [2], "stream g continues after its committed v1")
+            #expect(after.events.first?.prevHash == committed.events.first?.hash)
+            #expect(handler.loads.load(ordering: .sequentiallyConsistent) == 2, "one rebuild after the failure")
             let stored = try log.allEvents()
-            #expect(stored.map(\.stream) == ["a", "b", "a"])
+            #expect(stored.map(\.stream) == ["g", "g"])
             expectValidChain(stored)
         }
     }
