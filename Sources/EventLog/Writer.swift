@@ -113,7 +113,6 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private var stopping = false
     private var preparerDone = false
     private var finished = false
-    private var threads: [Thread] = []
 
     // Chain state: the preparer's, except while it is held during recovery (`recovering`).
     private var headSeq: Int64 = 0
@@ -153,17 +152,18 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
         defer { condition.unlock() }
         guard !running else { return }
         running = true
-        for stage in ["marquee-writer", "marquee-prepare"] {
-            let thread = Thread { [self] in
-                ThreadName.set(stage)
-                if stage == "marquee-writer" { runWriter() } else { runPreparer() }
-            }
-            let name = stage
-            thread.name = name
-            thread.stackSize = 8 << 20
-            threads.append(thread)
-            thread.start()
+        spawn("marquee-writer") { [self] in runWriter() }
+        spawn("marquee-prepare") { [self] in runPreparer() }
+    }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            ThreadName.set(name)
+            body()
         }
+        thread.name = name
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 
     /// Decides and durably appends one command; returns after its transaction committed.
