@@ -96,8 +96,13 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private let clock: any WallClock
     private let maxBatch: Int
 
-    // Guarded by `condition`.
-    private let condition = NSCondition()
+    // Guarded by `monitor`. The preparer waits on `preparerTurn`, the writer thread on
+    // `writerTurn`, `shutdown` on `finishedTurn`: a command wakes the preparer only, and only
+    // when it can take the queue; a prepared batch wakes the writer thread only.
+    private let monitor = Monitor(conditions: 3)
+    private static var preparerTurn: Monitor.Condition { Monitor.Condition(0) }
+    private static var writerTurn: Monitor.Condition { Monitor.Condition(1) }
+    private static var finishedTurn: Monitor.Condition { Monitor.Condition(2) }
     private var queue: [Pending] = []
     /// Prepared and waiting for the writer thread (at most one: the pipeline is two deep).
     private var ready: Prepared?
@@ -113,6 +118,8 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private var stopping = false
     private var preparerDone = false
     private var finished = false
+    /// The preparer is waiting and has not been signalled since it began to.
+    private var preparerWaiting = false
 
     // Chain state: the preparer's, except while it is held during recovery (`recovering`).
     private var headSeq: Int64 = 0
@@ -148,8 +155,8 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
 
     /// Starts the preparer and writer threads.
     public func start() {
-        condition.lock()
-        defer { condition.unlock() }
+        monitor.lock()
+        defer { monitor.unlock() }
         guard !running else { return }
         running = true
         spawn("marquee-writer") { [self] in runWriter() }
@@ -169,25 +176,25 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     /// Decides and durably appends one command; returns after its transaction committed.
     public func submit(_ command: Handler.Command) async throws -> Appended<Handler.Outcome> {
         try await withUnsafeThrowingContinuation { continuation in
-            condition.lock()
+            monitor.lock()
             if stopping || !running {
-                condition.unlock()
+                monitor.unlock()
                 continuation.resume(throwing: WriterError.stopped)
                 return
             }
             queue.append(Pending(command: command, continuation: continuation))
-            condition.broadcast()
-            condition.unlock()
+            wakePreparer()
+            monitor.unlock()
         }
     }
 
     /// Stops taking commands, finishes what is queued, and waits for both threads to end.
     public func shutdown() {
-        condition.lock()
+        monitor.lock()
         stopping = true
-        condition.broadcast()
-        while running && !finished { condition.wait() }
-        condition.unlock()
+        wakePreparer()
+        while running && !finished { monitor.wait(Self.finishedTurn) }
+        monitor.unlock()
         watcher.close()
     }
 
@@ -196,20 +203,40 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
 
     /// Commands waiting for the preparer (not counting the batches being prepared or written).
     public var queueDepth: Int {
-        condition.lock()
-        defer { condition.unlock() }
+        monitor.lock()
+        defer { monitor.unlock() }
         return queue.count
+    }
+
+    /// Whether the preparer can go on: a queue to take while no batch waits prepared, none is
+    /// being inserted and no recovery runs; or an empty queue at shutdown (it ends).
+    private var preparerCanGo: Bool {
+        if stopping && queue.isEmpty { return true }
+        return !queue.isEmpty && ready == nil && !inserting && !recovering
+    }
+
+    /// Signals the preparer if it waits and can now go on: once per wait, so a burst of commands
+    /// wakes it once, and commands that arrive while it must wait anyway wake nobody.
+    /// Call holding the monitor, after any change that can make `preparerCanGo` true.
+    private func wakePreparer() {
+        guard preparerWaiting && preparerCanGo else { return }
+        preparerWaiting = false
+        monitor.signal(Self.preparerTurn)
     }
 
     /// Takes the queue as a batch whenever the writer thread has taken the last prepared one.
     private func runPreparer() {
-        condition.lock()
+        monitor.lock()
         while true {
-            while (queue.isEmpty || ready != nil || inserting || recovering) && !(stopping && queue.isEmpty) { condition.wait() }
+            while !preparerCanGo {
+                preparerWaiting = true
+                monitor.wait(Self.preparerTurn)
+                preparerWaiting = false
+            }
             if queue.isEmpty {
                 preparerDone = true
-                condition.broadcast()
-                condition.unlock()
+                monitor.signal(Self.writerTurn)
+                monitor.unlock()
                 return
             }
             // Usually the whole queue: hand the array over rather than copy each command out of it
@@ -225,32 +252,32 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
                 queue.removeFirst(maxBatch)
             }
             preparing = true
-            condition.unlock()
+            monitor.unlock()
             let prepared = prepare(batch)
-            condition.lock()
+            monitor.lock()
             preparing = false
             ready = prepared
-            condition.broadcast()
+            monitor.signal(Self.writerTurn)
         }
     }
 
     /// Appends each prepared batch in one transaction, then answers its callers.
     private func runWriter() {
-        condition.lock()
+        monitor.lock()
         while true {
-            while ready == nil && !preparerDone { condition.wait() }
+            while ready == nil && !preparerDone { monitor.wait(Self.writerTurn) }
             guard let prepared = ready else {
                 finished = true
-                condition.broadcast()
-                condition.unlock()
+                monitor.broadcast(Self.finishedTurn)
+                monitor.unlock()
                 return
             }
+            // The preparer waits on `inserting` now: it takes the queue once this batch is inserted.
             ready = nil
             inserting = true
-            condition.broadcast()
-            condition.unlock()
+            monitor.unlock()
             write(prepared)
-            condition.lock()
+            monitor.lock()
         }
     }
 
@@ -269,10 +296,10 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     }
 
     private func insertsDone() {
-        condition.lock()
+        monitor.lock()
         inserting = false
-        condition.broadcast()
-        condition.unlock()
+        wakePreparer()
+        monitor.unlock()
     }
 
     /// The INSERTs and side writes of a prepared batch in one transaction; the error if it failed.
@@ -315,12 +342,12 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     /// the next one already prepared on top of it: hold the preparer, roll back, fail the callers
     /// of both, and rebuild the handler and the chain from what is durably in the log.
     private func recover(from failure: any Error, failed: Prepared) {
-        condition.lock()
+        monitor.lock()
         recovering = true
-        while preparing { condition.wait() }
+        while preparing { monitor.wait(Self.writerTurn) }
         let behind = ready
         ready = nil
-        condition.unlock()
+        monitor.unlock()
         try? store.connection.execute("ROLLBACK")
         do {
             try loadChain()
@@ -329,11 +356,11 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
         let error = WriterError.storage(String(describing: failure))
         for pending in failed.batch { pending.continuation.resume(throwing: error) }
         for pending in behind?.batch ?? [] { pending.continuation.resume(throwing: error) }
-        condition.lock()
+        monitor.lock()
         recovering = false
         inserting = false
-        condition.broadcast()
-        condition.unlock()
+        wakePreparer()
+        monitor.unlock()
     }
 
     /// Decides each command against the handler's in-memory state and computes the rows it
