@@ -13,6 +13,21 @@
 
 // Wrappers for what Swift cannot call: function-like macros and variadic functions.
 
+/// SHA-256 of one buffer, on a context on the stack. OpenSSL 3's one-shot SHA256() looks the
+/// algorithm up by name (an EVP_MD fetch) on every call, about half the cost of hashing one small
+/// event row; these lower-level functions, deprecated in 3.0 but kept, go straight to the same
+/// block function.
+static inline void marquee_sha256(const void *data, size_t count, unsigned char *digest) {
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+    SHA256_CTX context;
+    SHA256_Init(&context);
+    SHA256_Update(&context, data, count);
+    SHA256_Final(digest, &context);
+    OPENSSL_cleanse(&context, sizeof context);
+#pragma clang diagnostic pop
+}
+
 /// A fresh ECDSA P-256 key (EVP_EC_gen is a macro over a variadic function).
 static inline EVP_PKEY *marquee_ec_p256_keygen(void) {
     return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");

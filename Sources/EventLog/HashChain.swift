@@ -36,15 +36,12 @@ public enum HashChain {
              schema: event.schema, data: event.data, meta: event.meta, recordedAt: event.recordedAt)
     }
 
-    /// SHA-256 (FIPS 180-4) through OpenSSL's libcrypto.
+    /// SHA-256 (FIPS 180-4) through OpenSSL's libcrypto (without its per-call algorithm fetch).
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        bytes.withUnsafeBufferPointer { input in
-            digest.withUnsafeMutableBufferPointer { output in
-                _ = SHA256(input.baseAddress, input.count, output.baseAddress)
-            }
+        [UInt8](unsafeUninitializedCapacity: 32) { output, initialized in
+            bytes.withUnsafeBufferPointer { input in marquee_sha256(input.baseAddress, input.count, output.baseAddress) }
+            initialized = 32
         }
-        return digest
     }
 
     public static func hex(_ bytes: [UInt8]) -> String {

@@ -49,6 +49,13 @@ struct WriterTests {
         // FIPS 180-2 test vector: SHA-256("abc").
         #expect(Digest.hex(HashChain.sha256(Array("abc".utf8)))
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // FIPS 180-2's two-block vector and its million "a" (many blocks, padding across a boundary),
+        // and the empty input.
+        #expect(Digest.hex(HashChain.sha256(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(Digest.hex(HashChain.sha256([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(Digest.hex(HashChain.sha256([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         try await withTestLog { log in
             _ = try await log.writer.submit(.append(stream: "wallet-acc_1", count: 2))
             let event = try #require(try log.allEvents().last)
