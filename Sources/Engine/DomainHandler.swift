@@ -72,6 +72,15 @@ public final class DomainHandler: CommandHandler {
         }
     }
 
+    /// `Decider.decide` on the state in place. Handing it the stored property itself copies
+    /// `DomainState` (a retain and a release of each of its collections) on every command, since
+    /// the class could change the property during the call; an `inout` access is exclusive, so
+    /// the state is lent as it is.
+    private static func decide(_ command: Domain.Command, in state: inout DomainState, config: DomainConfig,
+                               now: Timestamp) throws(DomainError) -> [DomainEvent] {
+        try Decider.decide(command, state: state, config: config, now: now)
+    }
+
     private func decideDomain(_ command: Domain.Command, secrets: [SecretWrite], meta: RequestMeta, now: Timestamp,
                               nextSeq: Int64) throws -> Decision<EngineOutcome> {
         idempotency.prune(now: now.milliseconds)
@@ -84,7 +93,7 @@ public final class DomainHandler: CommandHandler {
             }
             scope = s
         }
-        let events = try Decider.decide(command, state: state, config: config, now: now)
+        let events = try Self.decide(command, in: &state, config: config, now: now)
         let metaBytes = try meta.encodedJSON()
         var rows: [NewEvent] = []
         rows.reserveCapacity(events.count)
