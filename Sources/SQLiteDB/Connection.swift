@@ -62,6 +62,8 @@ public final class Connection: @unchecked Sendable {
     public let handle: OpaquePointer
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// Keeps the commit hook alive while SQLite holds a pointer to it.
+    private var commitHook: CommitHook?
 
     /// Opens `path` (`":memory:"` for an in-memory database) through `vfs`.
     public init(path: String, mode: OpenMode = .readWriteCreate, vfs: VFS = .standard) throws(SQLiteError) {
@@ -133,6 +135,29 @@ public final class Connection: @unchecked Sendable {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Sets the function SQLite calls as each transaction on this connection commits, on the
+    /// committing thread (`sqlite3_commit_hook`), or removes it (nil). Returning false turns that
+    /// COMMIT into a rollback: it fails with `SQLITE_CONSTRAINT_COMMITHOOK` and nothing of the
+    /// transaction is written. The hook must not use this connection.
+    public func setCommitHook(_ hook: (@Sendable () -> Bool)?) {
+        guard let hook else {
+            sqlite3_commit_hook(handle, nil, nil)
+            commitHook = nil
+            return
+        }
+        let box = CommitHook(hook)
+        sqlite3_commit_hook(handle, { context in
+            guard let context else { return 0 }
+            return Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().hook() ? 0 : 1
+        }, Unmanaged.passUnretained(box).toOpaque())
+        commitHook = box
+    }
+
+    private final class CommitHook {
+        let hook: @Sendable () -> Bool
+        init(_ hook: @escaping @Sendable () -> Bool) { self.hook = hook }
     }
 
     public var lastError: SQLiteError {

@@ -22,6 +22,15 @@ enum TestCommand: Sendable {
     /// Appends one event to `stream`; its side write blocks the writer thread inside the
     /// transaction until `sideWriteRelease` is signalled, then throws.
     case stalledFailingSideWrite(stream: String)
+    /// Appends one event to `stream`; its transaction's COMMIT blocks the writer thread until
+    /// `commitRelease` is signalled, then SQLite rolls it back (a commit hook says no).
+    case stalledFailingCommit(stream: String)
+}
+
+/// True for the first `claim` only.
+final class FirstTime: Sendable {
+    private let claimed = Atomic<Bool>(false)
+    func claim() -> Bool { !claimed.exchange(true, ordering: .sequentiallyConsistent) }
 }
 
 struct Rejected: Error, Equatable { var reason: String }
@@ -45,6 +54,11 @@ final class TestHandler: CommandHandler, Sendable {
     /// Advanced to n when the writer thread enters the n-th stalled side write.
     let sideWriteEntered = HeadWatcher()
     let sideWriteRelease = DispatchSemaphore(value: 0)
+    /// Advanced to n when the n-th stalled COMMIT is entered.
+    let commitEntered = HeadWatcher()
+    let commitRelease = DispatchSemaphore(value: 0)
+    /// Advanced to n when `decide` has returned or thrown for the n-th time.
+    let decided = HeadWatcher()
 
     func load(from store: EventStore) throws {
         loads.add(1, ordering: .sequentiallyConsistent)
@@ -52,6 +66,7 @@ final class TestHandler: CommandHandler, Sendable {
 
     func decide(_ command: TestCommand, now: Timestamp, nextSeq: Int64) throws -> Decision<Decided> {
         let outcome = Decided(nextSeq: nextSeq, now: now)
+        defer { decided.advance(to: decided.head + 1) }
         switch command {
         case .append(let stream, let count, let type):
             let events = (0..<count).map { i in
@@ -71,6 +86,19 @@ final class TestHandler: CommandHandler, Sendable {
                                 entered.advance(to: entered.head + 1)
                                 _ = release.wait(timeout: .now() + 30)
                                 throw SideWriteFailed()
+                            }, outcome: outcome)
+        case .stalledFailingCommit(let stream):
+            let entered = commitEntered, release = commitRelease
+            return Decision(events: [NewEvent(stream: stream, type: "test.doomed", data: Array("{}".utf8))],
+                            sideWrite: { @Sendable connection in
+                                // Says no to the first COMMIT after it, and only to that one.
+                                let first = FirstTime()
+                                connection.setCommitHook {
+                                    guard first.claim() else { return true }
+                                    entered.advance(to: entered.head + 1)
+                                    _ = release.wait(timeout: .now() + 30)
+                                    return false
+                                }
                             }, outcome: outcome)
         case .gate(let stream):
             gateEntered.advance(to: gateEntered.head + 1)

@@ -250,6 +250,42 @@ struct WriterTests {
         }
     }
 
+    /// A COMMIT that fails (SQLite rolls the transaction back) after the preparer has decided the
+    /// next batch on top of it: that batch fails too, and what comes after is decided on the log
+    /// as it durably is.
+    @Test func aFailedCommitAlsoFailsTheBatchDecidedOnTopOfIt() async throws {
+        try await withTestLog { log in
+            let writer = log.writer
+            let handler = log.handler
+            let committed = try await writer.submit(.append(stream: "d", count: 1))
+            let doomed = enqueue(writer, .stalledFailingCommit(stream: "d"))
+            try await within(30, "the writer thread inside the failing COMMIT") { await handler.commitEntered.wait(after: 0) }
+            // Inserted, now committing: the preparer takes the next command at once and decides
+            // it on top of the doomed batch (stream d's version 3).
+            let onTop = enqueue(writer, .append(stream: "d", count: 1))
+            try await within(30, "the command decided on top") { await handler.decided.wait(after: 2) }
+            // One more waits: a batch is prepared and not yet taken.
+            let behind = enqueue(writer, .append(stream: "d", count: 1))
+            try await waitUntilQueued(writer, 1)
+
+            handler.commitRelease.signal()
+            let commitFailure = try #require(try await within { await doomed.result }.failure)
+            #expect(isStorageError(commitFailure))
+            #expect(String(describing: commitFailure).contains("constraint"), "SQLite's COMMITHOOK rollback: \(commitFailure)")
+            let onTopFailure = try #require(try await within { await onTop.result }.failure)
+            #expect(isStorageError(onTopFailure), "decided on top of a batch that did not commit")
+            let after = try #require(try await within { await behind.result }.success)
+            #expect(after.events.map(\.seq) == [2])
+            #expect(after.events.map(\.version) == [2], "stream d continues after its committed v1")
+            #expect(after.events.first?.prevHash == committed.events.first?.hash)
+            #expect(handler.loads.load(ordering: .sequentiallyConsistent) == 2, "one rebuild after the failure")
+            let stored = try log.allEvents()
+            #expect(stored.map(\.type) == ["test.appended", "test.appended"])
+            expectValidChain(stored)
+            #expect(writer.head == 2)
+        }
+    }
+
     @Test func answeredAppendsAreVisibleToAnotherConnection() async throws {
         try await withTestLog { log in
             let reader = try log.reader()
