@@ -22,6 +22,45 @@ public enum Bench {
         }
     }
 
+    /// Rounds of the writer benchmark, each a writer figure beside the raw figure measured right
+    /// after it. The ratio is taken per round, so both sides of each ratio share the machine's
+    /// state of that minute (a shared VM's disk latency drifts between minutes).
+    public struct Rounds: Sendable, Equatable {
+        public struct Round: Sendable, Equatable {
+            public var writer: Double
+            public var raw: Double
+            public init(writer: Double, raw: Double) { self.writer = writer; self.raw = raw }
+            public var ratio: Double { raw > 0 ? writer / raw : 0 }
+        }
+
+        public var rounds: [Round] = []
+        public init(_ rounds: [Round] = []) { self.rounds = rounds }
+
+        /// The middle value (the mean of the two middle ones for an even count); 0 when empty.
+        public static func median(_ values: [Double]) -> Double {
+            guard !values.isEmpty else { return 0 }
+            let sorted = values.sorted()
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        }
+
+        public var medianRatio: Double { Self.median(rounds.map(\.ratio)) }
+
+        /// Rounds whose ratio reaches `target` (0.6 for 60 %).
+        public func reaching(_ target: Double) -> Int { rounds.filter { $0.ratio >= target }.count }
+
+        /// One line: every round's ratio, the median, and how many rounds reach `target` (if given).
+        public func summary(label: String, target: Double?) -> String {
+            func percent(_ value: Double) -> String { String(format: "%.1f %%", value * 100) }
+            let writers = rounds.map(\.writer), raws = rounds.map(\.raw)
+            return "\(label) over \(rounds.count) round(s): writer median \(Int(Self.median(writers).rounded())) /s "
+                + "(\(Int((writers.min() ?? 0).rounded()))–\(Int((writers.max() ?? 0).rounded()))), raw median \(Int(Self.median(raws).rounded())) /s; "
+                + "ratio per round \(rounds.map { percent($0.ratio) }.joined(separator: ", ")); "
+                + "median \(percent(medianRatio))"
+                + (target.map { "; \(reaching($0)) of \(rounds.count) reach \(percent($0))" } ?? "")
+        }
+    }
+
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)

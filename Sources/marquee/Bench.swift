@@ -14,17 +14,43 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "A directory on the disk to measure (it is emptied of bench files).") var dir = "./bench-data"
         @Option(help: "Caller counts, comma separated.") var callers = "1,16,256"
         @Option(help: "Gift commands per caller count (the 1-caller run uses a tenth).") var commands = 100_000
+        @Option(help: "Rounds, each on a fresh log with the raw 1,000-row baseline right after it; with more than one, a summary of the ratio per round.")
+        var rounds = 1
+
+        func validate() throws {
+            guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be 1 to 100") }
+            guard commands >= 10 else { throw ValidationError("--commands must be at least 10") }
+        }
 
         func run() async throws {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let counts = callers.split(separator: ",").compactMap { Int($0) }
-            let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
-            for count in counts {
-                let total = count == 1 ? commands / 10 : commands
-                print(try await Bench.gifts(fixture, callers: count, total: total, label: "c\(count)"))
+            let counts = callers.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+            guard !counts.isEmpty else { throw ValidationError("--callers needs at least one positive count") }
+            var byCount: [Int: Bench.Rounds] = [:]
+            for round in 1...rounds {
+                if rounds > 1 { print("round \(round) of \(rounds)") }
+                let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
+                var figures: [(Int, Bench.Figure)] = []
+                for count in counts {
+                    let total = count == 1 ? commands / 10 : commands
+                    let figure = try await Bench.gifts(fixture, callers: count, total: total, label: "c\(count)")
+                    print(figure)
+                    figures.append((count, figure))
+                }
+                fixture.writer.shutdown()
+                let raw = try Bench.rawInserts(path: dir + "/raw.sqlite", rows: commands)
+                print(raw)
+                for (count, figure) in figures {
+                    byCount[count, default: Bench.Rounds()].rounds.append(.init(writer: figure.perSecond, raw: raw.perSecond))
+                }
             }
-            fixture.writer.shutdown()
-            print(try Bench.rawInserts(path: dir + "/raw.sqlite", rows: commands))
+            if rounds > 1 {
+                // The target is for 256 callers: at least 60 % of the raw figure.
+                for count in counts {
+                    print(byCount[count, default: Bench.Rounds()].summary(label: "writer, \(count) caller(s) ÷ raw 1000-row",
+                                                                          target: count == 256 ? 0.6 : nil))
+                }
+            }
             // The most a writer with 256 callers can put in one commit is 256 commands.
             print(try Bench.rawInserts(path: dir + "/raw256.sqlite", rows: commands, perTransaction: 256))
             // The same 1,000-row baseline through our VFS, then with all of the writer's settings.

@@ -1,0 +1,37 @@
+import MarqueeApp
+import Testing
+
+/// `marquee bench writer --rounds N`: the ratio is taken per round and summarised.
+@Suite("Bench: writer rounds and their ratios")
+struct BenchRoundsTests {
+    @Test func medianOfOddAndEvenCounts() {
+        #expect(Bench.Rounds.median([]) == 0)
+        #expect(Bench.Rounds.median([7]) == 7)
+        #expect(Bench.Rounds.median([3, 1, 2]) == 2)
+        #expect(Bench.Rounds.median([4, 1, 3, 2]) == 2.5)
+    }
+
+    @Test func theRatioIsTakenPerRoundNotFromTheMedians() {
+        // Each writer figure is 60 % of the raw figure measured beside it, while the medians of
+        // the two columns taken apart would give 80 / 110 ≈ 72.7 %.
+        let rounds = Bench.Rounds([.init(writer: 60, raw: 100), .init(writer: 80, raw: 133.34), .init(writer: 96, raw: 160)])
+        #expect(rounds.rounds.map { ($0.ratio * 1000).rounded() / 1000 } == [0.6, 0.6, 0.6])
+        #expect(abs(rounds.medianRatio - 0.6) < 0.001)
+    }
+
+    @Test func summaryCountsTheRoundsReachingTheTarget() {
+        let rounds = Bench.Rounds([.init(writer: 50, raw: 100), .init(writer: 70, raw: 100), .init(writer: 60, raw: 100),
+                                   .init(writer: 90, raw: 100)])
+        #expect(rounds.reaching(0.6) == 3, "60 % itself reaches 60 %")
+        #expect(abs(rounds.medianRatio - 0.65) < 1e-9)
+        let line = rounds.summary(label: "writer, 256 caller(s) ÷ raw 1000-row", target: 0.6)
+        #expect(line == "writer, 256 caller(s) ÷ raw 1000-row over 4 round(s): writer median 65 /s (50–90), raw median 100 /s; "
+                + "ratio per round 50.0 %, 70.0 %, 60.0 %, 90.0 %; median 65.0 %; 3 of 4 reach 60.0 %")
+    }
+
+    @Test func aRoundWithoutARawFigureHasNoRatio() {
+        #expect(Bench.Rounds.Round(writer: 10, raw: 0).ratio == 0)
+        #expect(Bench.Rounds().summary(label: "x", target: 0.6).hasSuffix("median 0.0 %; 0 of 0 reach 60.0 %"))
+        #expect(Bench.Rounds([.init(writer: 1, raw: 4)]).summary(label: "x", target: nil).hasSuffix("ratio per round 25.0 %; median 25.0 %"))
+    }
+}
