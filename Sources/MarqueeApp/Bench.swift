@@ -164,6 +164,37 @@ public enum Bench {
         return Figure(name: "raw SQLite C API, \(perTransaction)-row transactions\(through)", count: rows, seconds: now() - start)
     }
 
+    /// The disk's sync latency at this moment: `count` rounds of a 4 KiB `pwrite` in place and an
+    /// `fdatasync` of a scratch file in `dir`, as each WAL commit does. Microseconds: median and
+    /// 90th percentile. The writer pays one per group commit, the 1,000-row baseline one per
+    /// 1,000 rows, so this says how far a round's ratio can move with the machine.
+    public static func syncLatency(dir: String, count: Int = 200) throws -> (median: Double, p90: Double) {
+        let path = dir + "/sync-probe"
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw BenchError("cannot open \(path): errno \(errno)") }
+        defer { close(fd); unlink(path) }
+        let page = [UInt8](repeating: 0x5a, count: 4096)
+        guard page.withUnsafeBytes({ pwrite(fd, $0.baseAddress, $0.count, 0) }) == page.count, fsync(fd) == 0 else {
+            throw BenchError("cannot write \(path): errno \(errno)")
+        }
+        var micros: [Double] = []
+        micros.reserveCapacity(count)
+        for _ in 0..<max(1, count) {
+            let start = now()
+            guard page.withUnsafeBytes({ pwrite(fd, $0.baseAddress, $0.count, 0) }) == page.count, fdatasync(fd) == 0 else {
+                throw BenchError("cannot sync \(path): errno \(errno)")
+            }
+            micros.append((now() - start) * 1e6)
+        }
+        micros.sort()
+        return (Rounds.median(micros), micros[min(micros.count - 1, micros.count * 9 / 10)])
+    }
+
+    public struct BenchError: Error, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
     /// Reads every row of `events` in order, touching every column, without building values.
     public static func rawRead(logPath: String) throws -> Figure {
         let c = try Connection(path: logPath, mode: .readOnly)

@@ -22,6 +22,11 @@ struct BenchCommand: AsyncParsableCommand {
             guard commands >= 10 else { throw ValidationError("--commands must be at least 10") }
         }
 
+        private func syncLine(_ when: String) throws -> String {
+            let sync = try Bench.syncLatency(dir: dir)
+            return "disk \(when): 4 KiB pwrite + fdatasync median \(Int(sync.median.rounded())) µs, p90 \(Int(sync.p90.rounded())) µs"
+        }
+
         func run() async throws {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let counts = callers.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
@@ -29,6 +34,7 @@ struct BenchCommand: AsyncParsableCommand {
             var byCount: [Int: Bench.Rounds] = [:]
             for round in 1...rounds {
                 if rounds > 1 { print("round \(round) of \(rounds)") }
+                print(try syncLine("before"))
                 let fixture = try await Bench.makeFixture(dir: dir, viewers: 256)
                 var figures: [(Int, Bench.Figure)] = []
                 for count in counts {
@@ -40,6 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
                 fixture.writer.shutdown()
                 let raw = try Bench.rawInserts(path: dir + "/raw.sqlite", rows: commands)
                 print(raw)
+                print(try syncLine("after"))
                 for (count, figure) in figures {
                     byCount[count, default: Bench.Rounds()].rounds.append(.init(writer: figure.perSecond, raw: raw.perSecond))
                 }

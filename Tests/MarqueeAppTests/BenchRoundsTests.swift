@@ -1,3 +1,4 @@
+import Foundation
 import MarqueeApp
 import Testing
 
@@ -33,5 +34,13 @@ struct BenchRoundsTests {
         #expect(Bench.Rounds.Round(writer: 10, raw: 0).ratio == 0)
         #expect(Bench.Rounds().summary(label: "x", target: 0.6).hasSuffix("median 0.0 %; 0 of 0 reach 60.0 %"))
         #expect(Bench.Rounds([.init(writer: 1, raw: 4)]).summary(label: "x", target: nil).hasSuffix("ratio per round 25.0 %; median 25.0 %"))
+    }
+
+    @Test func theSyncProbeMeasuresARealFileAndCleansUp() throws {
+        let scratch = try TemporaryDirectory("bench-sync")
+        let sync = try Bench.syncLatency(dir: scratch.path, count: 20)
+        #expect(sync.median > 0 && sync.p90 >= sync.median)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/sync-probe"))
+        #expect(throws: Bench.BenchError.self) { try Bench.syncLatency(dir: scratch.path + "/missing", count: 1) }
     }
 }
