@@ -169,6 +169,7 @@ public enum Bench {
     /// 90th percentile. The writer pays one per group commit, the 1,000-row baseline one per
     /// 1,000 rows, so this says how far a round's ratio can move with the machine.
     public static func syncLatency(dir: String, count: Int = 200) throws -> (median: Double, p90: Double) {
+        let count = max(1, count)
         let path = dir + "/sync-probe"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw BenchError("cannot open \(path): errno \(errno)") }
@@ -179,7 +180,7 @@ public enum Bench {
         }
         var micros: [Double] = []
         micros.reserveCapacity(count)
-        for _ in 0..<max(1, count) {
+        for _ in 0..<count {
             let start = now()
             guard page.withUnsafeBytes({ pwrite(fd, $0.baseAddress, $0.count, 0) }) == page.count, fdatasync(fd) == 0 else {
                 throw BenchError("cannot sync \(path): errno \(errno)")

@@ -43,4 +43,25 @@ struct BenchRoundsTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/sync-probe"))
         #expect(throws: Bench.BenchError.self) { try Bench.syncLatency(dir: scratch.path + "/missing", count: 1) }
     }
+
+    /// The command end to end on a tiny load (the numbers themselves are BENCHMARKS.md's).
+    @Test(.timeLimit(.minutes(3))) func benchWriterRunsRoundsAndSummarisesThem() async throws {
+        let scratch = try TemporaryDirectory("bench-writer")
+        let result = try await runMarquee(["bench", "writer", "--dir", scratch.path + "/bench", "--commands", "200",
+                                           "--callers", "1,4,256", "--rounds", "2"], scratch: scratch.path, timeout: .seconds(150))
+        #expect(result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("round ") } == ["round 1 of 2", "round 2 of 2"])
+        #expect(lines.filter { $0.hasPrefix("disk before: 4 KiB pwrite + fdatasync median ") }.count == 2, "\(result)")
+        #expect(lines.filter { $0.hasPrefix("disk after: ") }.count == 2, "\(result)")
+        #expect(lines.filter { $0.hasPrefix("raw SQLite C API, 1000-row transactions: 200 in ") }.count == 2, "\(result)")
+        for callers in [1, 4, 256] {
+            let summary = try #require(lines.first { $0.hasPrefix("writer, \(callers) caller(s) ÷ raw 1000-row over 2 round(s): ") }, "\(result)")
+            // only the 256 callers carry the 60 % target
+            #expect(summary.hasSuffix(" of 2 reach 60.0 %") == (callers == 256), "\(summary)")
+        }
+        let refused = try await runMarquee(["bench", "writer", "--dir", scratch.path + "/bench", "--rounds", "0"], scratch: scratch.path)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--rounds must be 1 to 100"), "\(refused)")
+    }
 }
