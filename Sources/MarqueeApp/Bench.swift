@@ -36,15 +36,7 @@ public enum Bench {
         public var rounds: [Round] = []
         public init(_ rounds: [Round] = []) { self.rounds = rounds }
 
-        /// The middle value (the mean of the two middle ones for an even count); 0 when empty.
-        public static func median(_ values: [Double]) -> Double {
-            guard !values.isEmpty else { return 0 }
-            let sorted = values.sorted()
-            let middle = sorted.count / 2
-            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-        }
-
-        public var medianRatio: Double { Self.median(rounds.map(\.ratio)) }
+        public var medianRatio: Double { Bench.median(rounds.map(\.ratio)) }
 
         /// Rounds whose ratio reaches `target` (0.6 for 60 %).
         public func reaching(_ target: Double) -> Int { rounds.filter { $0.ratio >= target }.count }
@@ -53,12 +45,26 @@ public enum Bench {
         public func summary(label: String, target: Double?) -> String {
             func percent(_ value: Double) -> String { String(format: "%.1f %%", value * 100) }
             let writers = rounds.map(\.writer), raws = rounds.map(\.raw)
-            return "\(label) over \(rounds.count) round(s): writer median \(Int(Self.median(writers).rounded())) /s "
-                + "(\(Int((writers.min() ?? 0).rounded()))–\(Int((writers.max() ?? 0).rounded()))), raw median \(Int(Self.median(raws).rounded())) /s; "
+            return "\(label) over \(rounds.count) round(s): writer median \(Int(Bench.median(writers).rounded())) /s "
+                + "(\(Int((writers.min() ?? 0).rounded()))–\(Int((writers.max() ?? 0).rounded()))), raw median \(Int(Bench.median(raws).rounded())) /s; "
                 + "ratio per round \(rounds.map { percent($0.ratio) }.joined(separator: ", ")); "
                 + "median \(percent(medianRatio))"
                 + (target.map { "; \(reaching($0)) of \(rounds.count) reach \(percent($0))" } ?? "")
         }
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count); 0 when empty.
+    public static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The nearest-rank percentile `p` (0…1) of values sorted ascending; NaN when empty.
+    public static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        return sorted[max(0, min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
     }
 
     static func now() -> Double {
@@ -188,7 +194,7 @@ public enum Bench {
             micros.append((now() - start) * 1e6)
         }
         micros.sort()
-        return (Rounds.median(micros), micros[min(micros.count - 1, micros.count * 9 / 10)])
+        return (median(micros), percentile(micros, 0.9))
     }
 
     public struct BenchError: Error, CustomStringConvertible {

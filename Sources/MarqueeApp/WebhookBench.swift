@@ -95,11 +95,6 @@ public enum WebhookBench {
         public var description: String { lines.joined(separator: "\n") }
     }
 
-    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
-    }
-
     /// `rate` gifts/s to the endpoints' channel for `seconds`: (deliveries, elapsed, latencies in ms from commit to first receipt).
     static func steady(_ fixture: Bench.Fixture, _ receiver: Receiver, endpoints: Int, rate: Int, seconds: Double, label: String,
                        expectDeliveries: Bool = true) async throws
@@ -166,7 +161,7 @@ public enum WebhookBench {
 
     static func describe(_ r: (delivered: Int, elapsed: Double, latencies: [Double]), expected: Int) -> String {
         String(format: "%d of %d deliveries in %.2f s = %.0f deliveries/s; append-to-receipt p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-               r.delivered, expected, r.elapsed, Double(r.delivered) / r.elapsed, percentile(r.latencies, 0.5), percentile(r.latencies, 0.99),
+               r.delivered, expected, r.elapsed, Double(r.delivered) / r.elapsed, Bench.percentile(r.latencies, 0.5), Bench.percentile(r.latencies, 0.99),
                r.latencies.last ?? .nan)
     }
 
@@ -239,9 +234,8 @@ public enum WebhookBench {
             ratios.append(figures[1].perSecond / figures[0].perSecond)
             lines.append(String(format: "    round %d: writer while delivering = %.1f %% of alone", round, 100 * ratios.last!))
         }
-        let sortedRatios = ratios.sorted()
         lines.append(String(format: "   writer throughput while delivering, median of %d rounds: %.1f %% of alone (rounds: %@)", rounds,
-                            100 * sortedRatios[sortedRatios.count / 2], ratios.map { String(format: "%.1f %%", 100 * $0) }.joined(separator: ", ")))
+                            100 * Bench.median(ratios), ratios.map { String(format: "%.1f %%", 100 * $0) }.joined(separator: ", ")))
 
         // D: the most the dispatcher delivers: a backlog appended at once, drained.
         let backlogStart = Bench.now()

@@ -6,10 +6,19 @@ import Testing
 @Suite("Bench: writer rounds and their ratios")
 struct BenchRoundsTests {
     @Test func medianOfOddAndEvenCounts() {
-        #expect(Bench.Rounds.median([]) == 0)
-        #expect(Bench.Rounds.median([7]) == 7)
-        #expect(Bench.Rounds.median([3, 1, 2]) == 2)
-        #expect(Bench.Rounds.median([4, 1, 3, 2]) == 2.5)
+        #expect(Bench.median([]) == 0)
+        #expect(Bench.median([7]) == 7)
+        #expect(Bench.median([3, 1, 2]) == 2)
+        #expect(Bench.median([4, 1, 3, 2]) == 2.5)
+    }
+
+    @Test func percentileIsTheNearestRank() {
+        let values = (1...10).map(Double.init)
+        #expect(Bench.percentile(values, 0.5) == 5)
+        #expect(Bench.percentile(values, 0.9) == 9)
+        #expect(Bench.percentile(values, 0.99) == 10)
+        #expect(Bench.percentile([7], 0.99) == 7)
+        #expect(Bench.percentile([], 0.5).isNaN)
     }
 
     @Test func theRatioIsTakenPerRoundNotFromTheMedians() {
