@@ -108,9 +108,9 @@ public final class LogWriter<Handler: CommandHandler>: @unchecked Sendable {
     private var ready: Prepared?
     /// The preparer is deciding a batch it took from the queue.
     private var preparing = false
-    /// The writer thread is inserting a batch (not yet committing it). The preparer waits for its
-    /// commit before taking the queue, so callers answered by the batch before have had time to
-    /// send their next command; an idle writer thread takes a batch at once.
+    /// The writer thread is inserting a batch (not yet committing it). The preparer waits until the
+    /// inserts are done and the COMMIT begins before taking the queue, so callers answered by the
+    /// batch before have had time to send their next command; an idle writer thread takes a batch at once.
     private var inserting = false
     /// The writer thread is undoing a failed transaction: the preparer waits.
     private var recovering = false

@@ -239,14 +239,8 @@ struct WriterTests {
             handler.sideWriteRelease.signal()
             #expect(isStorageError(try await within { await secondGate.result }.failure))
             #expect(isStorageError(try await within { await doomed.result }.failure))
-            let after = try #require(try await within { await behind.result }.success)
-            #expect(after.events.map(\.seq) == [2])
-            #expect(after.events.map(\.version) == [2], "stream g continues after its committed v1")
-            #expect(after.events.first?.prevHash == committed.events.first?.hash)
-            #expect(handler.loads.load(ordering: .sequentiallyConsistent) == 2, "one rebuild after the failure")
-            let stored = try log.allEvents()
-            #expect(stored.map(\.stream) == ["g", "g"])
-            expectValidChain(stored)
+            try await expectDecidedOnTheRebuiltLog(behind, after: committed, log: log)
+            #expect(try log.allEvents().map(\.stream) == ["g", "g"])
         }
     }
 
@@ -274,16 +268,23 @@ struct WriterTests {
             #expect(String(describing: commitFailure).contains("constraint"), "SQLite's COMMITHOOK rollback: \(commitFailure)")
             let onTopFailure = try #require(try await within { await onTop.result }.failure)
             #expect(isStorageError(onTopFailure), "decided on top of a batch that did not commit")
-            let after = try #require(try await within { await behind.result }.success)
-            #expect(after.events.map(\.seq) == [2])
-            #expect(after.events.map(\.version) == [2], "stream d continues after its committed v1")
-            #expect(after.events.first?.prevHash == committed.events.first?.hash)
-            #expect(handler.loads.load(ordering: .sequentiallyConsistent) == 2, "one rebuild after the failure")
-            let stored = try log.allEvents()
-            #expect(stored.map(\.type) == ["test.appended", "test.appended"])
-            expectValidChain(stored)
+            try await expectDecidedOnTheRebuiltLog(behind, after: committed, log: log)
+            #expect(try log.allEvents().map(\.type) == ["test.appended", "test.appended"])
             #expect(writer.head == 2)
         }
+    }
+
+    /// After a failed batch: `behind`, queued while it failed, was decided on the log as it durably
+    /// is (one committed event, `committed`, on the same stream): seq 2, the stream's version 2,
+    /// chained to `committed`, after exactly one rebuild, and the stored chain is valid.
+    private func expectDecidedOnTheRebuiltLog(_ behind: Task<Appended<Decided>, any Error>, after committed: Appended<Decided>,
+                                              log: TestLog, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let after = try #require(try await within { await behind.result }.success, sourceLocation: sourceLocation)
+        #expect(after.events.map(\.seq) == [2], sourceLocation: sourceLocation)
+        #expect(after.events.map(\.version) == [2], "the stream continues after its committed v1", sourceLocation: sourceLocation)
+        #expect(after.events.first?.prevHash == committed.events.first?.hash, sourceLocation: sourceLocation)
+        #expect(log.handler.loads.load(ordering: .sequentiallyConsistent) == 2, "one rebuild after the failure", sourceLocation: sourceLocation)
+        expectValidChain(try log.allEvents(), sourceLocation: sourceLocation)
     }
 
     @Test func answeredAppendsAreVisibleToAnotherConnection() async throws {
